@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal definitions shared by the files of brpath.ko.
+ *
+ * Configuration (bridges, ports) changes only under RTNL; the packet path
+ * reads it under RCU. Counters are per-CPU and written without locks.
+ */
+#ifndef _BRPATH_H
+#define _BRPATH_H
+
+#include <linux/hashtable.h>
+#include <linux/list.h>
+#include <linux/netdevice.h>
+#include <linux/netfilter.h>
+#include <linux/u64_stats_sync.h>
+#include <net/dropreason.h>
+#include "uapi/linux/brpath.h"
+
+#define BRPATH_VERSION "0.1.0"
+
+struct brpath_stats {
+	u64_stats_t packets[BRPATH_STAGE_MAX];
+	u64_stats_t bytes[BRPATH_STAGE_MAX];
+	u64_stats_t drops[BRPATH_STAGE_MAX][SKB_DROP_REASON_MAX];
+	struct u64_stats_sync syncp;
+};
+
+enum {
+	BRPATH_HOOK_RX,
+	BRPATH_HOOK_TX,
+	BRPATH_HOOK_PEER_RX,
+	BRPATH_HOOK_MAX
+};
+
+struct brpath_bridge;
+
+struct brpath_port {
+	struct hlist_node hnode;	/* brpath_ports, keyed by dev */
+	struct list_head list;		/* brpath_bridge.ports */
+	struct brpath_bridge *br;
+	struct net_device *dev;
+	netdevice_tracker dev_tracker;
+	struct net_device *peer;	/* veth peer whose ingress is "done" */
+	netdevice_tracker peer_tracker;
+	enum brpath_port_kind kind;
+	struct nf_hook_ops ops[BRPATH_HOOK_MAX];
+	struct brpath_stats __percpu *stats;
+	struct rtnl_link_stats64 dev_base;
+	struct rcu_head rcu;
+};
+
+enum {
+	BRPATH_BR_HOOK_PRE,
+	BRPATH_BR_HOOK_FWD,
+	BRPATH_BR_HOOK_LOCAL,
+	BRPATH_BR_HOOK_POST,
+	BRPATH_BR_HOOK_MAX
+};
+
+struct brpath_bridge {
+	struct list_head list;		/* brpath_bridges */
+	struct net_device *dev;
+	netdevice_tracker dev_tracker;
+	struct list_head ports;
+	struct nf_hook_ops ops[BRPATH_BR_HOOK_MAX];
+	struct rcu_head rcu;
+};
+
+/* attach.c: all under RTNL */
+extern struct list_head brpath_bridges;
+struct brpath_bridge *brpath_bridge_find(const struct net_device *dev);
+int brpath_bridge_attach(struct net_device *dev, struct netlink_ext_ack *extack);
+void brpath_bridge_detach(struct brpath_bridge *br);
+void brpath_bridge_reset(struct brpath_bridge *br);
+int brpath_port_add(struct brpath_bridge *br, struct net_device *dev);
+void brpath_port_remove(struct brpath_port *port);
+struct brpath_port *brpath_port_find_rtnl(const struct net_device *dev);
+void brpath_peer_gone(const struct net_device *peer);
+void brpath_port_read(const struct brpath_port *port,
+		      struct brpath_stats *sum);
+
+/* hooks.c */
+extern const struct nf_hook_ops brpath_port_ops_template[BRPATH_HOOK_MAX];
+extern const struct nf_hook_ops brpath_bridge_ops_template[BRPATH_BR_HOOK_MAX];
+struct brpath_port *brpath_port_lookup(const struct net_device *dev);
+void brpath_port_hash_add(struct brpath_port *port);
+void brpath_port_hash_del(struct brpath_port *port);
+int brpath_probes_register(void);
+void brpath_probes_unregister(void);
+
+/* netlink.c */
+int brpath_genl_register(void);
+void brpath_genl_unregister(void);
+
+#endif /* _BRPATH_H */

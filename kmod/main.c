@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * brpath: per-stage packet accounting on the Linux bridge path.
+ *
+ * Module init and exit, and the netdev notifier that follows ports joining
+ * and leaving attached bridges and devices going away.
+ */
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <net/genetlink.h>
+
+#include "brpath.h"
+
+static void brpath_changeupper(struct net_device *dev,
+			       struct netdev_notifier_changeupper_info *info)
+{
+	struct brpath_bridge *br = brpath_bridge_find(info->upper_dev);
+	struct brpath_port *port;
+
+	if (!br)
+		return;
+	if (info->linking) {
+		if (brpath_port_add(br, dev))
+			netdev_warn(dev, "brpath: cannot instrument new port of %s\n",
+				    br->dev->name);
+		return;
+	}
+	port = brpath_port_find_rtnl(dev);
+	if (port)
+		brpath_port_remove(port);
+}
+
+static void brpath_unregister(struct net_device *dev)
+{
+	struct brpath_bridge *br = brpath_bridge_find(dev);
+	struct brpath_port *port;
+
+	if (br) {
+		brpath_bridge_detach(br);
+		return;
+	}
+	port = brpath_port_find_rtnl(dev);
+	if (port)
+		brpath_port_remove(port);
+	brpath_peer_gone(dev);
+}
+
+static int brpath_netdev_event(struct notifier_block *nb, unsigned long event,
+			       void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+
+	switch (event) {
+	case NETDEV_CHANGEUPPER:
+		brpath_changeupper(dev, ptr);
+		break;
+	case NETDEV_UNREGISTER:
+		brpath_unregister(dev);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block brpath_netdev_notifier = {
+	.notifier_call = brpath_netdev_event,
+};
+
+static int __init brpath_init(void)
+{
+	int err;
+
+	err = register_netdevice_notifier(&brpath_netdev_notifier);
+	if (err)
+		return err;
+	err = brpath_genl_register();
+	if (err)
+		goto err_unregister_notifier;
+	pr_info("brpath " BRPATH_VERSION " loaded\n");
+	return 0;
+
+err_unregister_notifier:
+	unregister_netdevice_notifier(&brpath_netdev_notifier);
+	return err;
+}
+
+static void __exit brpath_exit(void)
+{
+	struct brpath_bridge *br, *tmp;
+
+	brpath_genl_unregister();
+	rtnl_lock();
+	list_for_each_entry_safe(br, tmp, &brpath_bridges, list)
+		brpath_bridge_detach(br);
+	rtnl_unlock();
+	unregister_netdevice_notifier(&brpath_netdev_notifier);
+	/* Ports and bridges are freed by RCU callbacks in this module. */
+	rcu_barrier();
+}
+
+module_init(brpath_init);
+module_exit(brpath_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Per-stage packet accounting on the Linux bridge path");
+MODULE_AUTHOR("brpath developers");
+MODULE_VERSION(BRPATH_VERSION);
+MODULE_ALIAS_GENL_FAMILY(BRPATH_GENL_NAME);

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "brpath" generic netlink family: status, attach, detach, reset and the
+ * per-port dump. The contract is documented in uapi/linux/brpath.h.
+ */
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "brpath.h"
+#include "compat.h"
+
+static struct genl_family brpath_family;
+
+static const struct nla_policy brpath_policy[BRPATH_A_MAX + 1] = {
+	[BRPATH_A_BRIDGE_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[BRPATH_A_BRIDGE_NAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[BRPATH_A_ALL] = { .type = NLA_FLAG },
+};
+
+/* The bridge device a request names, in the caller's namespace. */
+static struct net_device *brpath_nl_dev(struct net *net, struct nlattr **attrs,
+					struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr = attrs[BRPATH_A_BRIDGE_IFINDEX];
+	struct net_device *dev;
+
+	if (attr) {
+		dev = __dev_get_by_index(net, nla_get_u32(attr));
+	} else {
+		attr = attrs[BRPATH_A_BRIDGE_NAME];
+		if (!attr) {
+			NL_SET_ERR_MSG(extack, "bridge name or ifindex required");
+			return ERR_PTR(-EINVAL);
+		}
+		dev = __dev_get_by_name(net, nla_data(attr));
+	}
+	if (!dev) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "no such device");
+		return ERR_PTR(-ENODEV);
+	}
+	return dev;
+}
+
+static struct brpath_bridge *brpath_nl_bridge(struct net *net,
+					      struct nlattr **attrs,
+					      struct netlink_ext_ack *extack)
+{
+	struct net_device *dev = brpath_nl_dev(net, attrs, extack);
+	struct brpath_bridge *br;
+
+	if (IS_ERR(dev))
+		return ERR_CAST(dev);
+	br = brpath_bridge_find(dev);
+	if (!br) {
+		NL_SET_ERR_MSG(extack, "bridge is not attached");
+		return ERR_PTR(-ENOENT);
+	}
+	return br;
+}
+
+static int brpath_nl_status(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct brpath_bridge *br;
+	struct sk_buff *msg;
+	u32 nbridges = 0;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &brpath_family, 0,
+				BRPATH_CMD_GET_STATUS);
+	if (!hdr)
+		goto err_free;
+	rtnl_lock();
+	list_for_each_entry(br, &brpath_bridges, list)
+		if (net_eq(dev_net(br->dev), net))
+			nbridges++;
+	rtnl_unlock();
+	if (nla_put_string(msg, BRPATH_A_VERSION, BRPATH_VERSION) ||
+	    nla_put_u32(msg, BRPATH_A_NBRIDGES, nbridges))
+		goto err_free;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_free:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static int brpath_nl_attach(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net_device *dev;
+	int err;
+
+	rtnl_lock();
+	dev = brpath_nl_dev(genl_info_net(info), info->attrs, info->extack);
+	err = IS_ERR(dev) ? PTR_ERR(dev) :
+	      brpath_bridge_attach(dev, info->extack);
+	rtnl_unlock();
+	return err;
+}
+
+/* DETACH and RESET: one bridge, or every bridge of the namespace. */
+static int brpath_nl_each(struct genl_info *info,
+			  void (*fn)(struct brpath_bridge *br))
+{
+	struct net *net = genl_info_net(info);
+	struct brpath_bridge *br, *tmp;
+	int err = 0;
+
+	rtnl_lock();
+	if (info->attrs[BRPATH_A_ALL]) {
+		list_for_each_entry_safe(br, tmp, &brpath_bridges, list)
+			if (net_eq(dev_net(br->dev), net))
+				fn(br);
+	} else {
+		br = brpath_nl_bridge(net, info->attrs, info->extack);
+		if (IS_ERR(br))
+			err = PTR_ERR(br);
+		else
+			fn(br);
+	}
+	rtnl_unlock();
+	return err;
+}
+
+static int brpath_nl_detach(struct sk_buff *skb, struct genl_info *info)
+{
+	return brpath_nl_each(info, brpath_bridge_detach);
+}
+
+static int brpath_nl_reset(struct sk_buff *skb, struct genl_info *info)
+{
+	return brpath_nl_each(info, brpath_bridge_reset);
+}
+
+static int brpath_put_stages(struct sk_buff *skb, const struct brpath_stats *sum)
+{
+	struct nlattr *nest;
+	unsigned int stage;
+
+	for (stage = 0; stage < BRPATH_STAGE_MAX; stage++) {
+		nest = nla_nest_start(skb, BRPATH_PORT_A_STAGE);
+		if (!nest ||
+		    nla_put_u8(skb, BRPATH_STAGE_A_ID, stage) ||
+		    nla_put_u64_64bit(skb, BRPATH_STAGE_A_PACKETS,
+				      u64_stats_read(&sum->packets[stage]),
+				      BRPATH_STAGE_A_PAD) ||
+		    nla_put_u64_64bit(skb, BRPATH_STAGE_A_BYTES,
+				      u64_stats_read(&sum->bytes[stage]),
+				      BRPATH_STAGE_A_PAD))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	return 0;
+}
+
+static int brpath_put_drops(struct sk_buff *skb, const struct brpath_stats *sum)
+{
+	unsigned int stage, reason;
+	struct nlattr *nest;
+	u64 packets;
+
+	for (stage = 0; stage < BRPATH_STAGE_MAX; stage++) {
+		for (reason = 0; reason < SKB_DROP_REASON_MAX; reason++) {
+			packets = u64_stats_read(&sum->drops[stage][reason]);
+			if (!packets)
+				continue;
+			nest = nla_nest_start(skb, BRPATH_PORT_A_DROP);
+			if (!nest ||
+			    nla_put_u8(skb, BRPATH_DROP_A_STAGE, stage) ||
+			    nla_put_u32(skb, BRPATH_DROP_A_REASON, reason) ||
+			    nla_put_string(skb, BRPATH_DROP_A_REASON_NAME,
+					   brpath_drop_reason_name(reason)) ||
+			    nla_put_u64_64bit(skb, BRPATH_DROP_A_PACKETS,
+					      packets, BRPATH_DROP_A_PAD))
+				return -EMSGSIZE;
+			nla_nest_end(skb, nest);
+		}
+	}
+	return 0;
+}
+
+static int brpath_put_dev_drops(struct sk_buff *skb,
+				const struct brpath_port *port)
+{
+	const struct rtnl_link_stats64 *base = &port->dev_base;
+	struct rtnl_link_stats64 now;
+	struct nlattr *nest;
+
+	dev_get_stats(port->dev, &now);
+	nest = nla_nest_start(skb, BRPATH_PORT_A_DEV_DROPS);
+	if (!nest ||
+	    nla_put_u64_64bit(skb, BRPATH_DEV_DROPS_A_RX_DROPPED,
+			      now.rx_dropped - base->rx_dropped,
+			      BRPATH_DEV_DROPS_A_PAD) ||
+	    nla_put_u64_64bit(skb, BRPATH_DEV_DROPS_A_TX_DROPPED,
+			      now.tx_dropped - base->tx_dropped,
+			      BRPATH_DEV_DROPS_A_PAD) ||
+	    nla_put_u64_64bit(skb, BRPATH_DEV_DROPS_A_RX_MISSED,
+			      now.rx_missed_errors - base->rx_missed_errors,
+			      BRPATH_DEV_DROPS_A_PAD) ||
+	    nla_put_u64_64bit(skb, BRPATH_DEV_DROPS_A_RX_FIFO,
+			      now.rx_fifo_errors - base->rx_fifo_errors,
+			      BRPATH_DEV_DROPS_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int brpath_fill_port(struct sk_buff *skb, struct netlink_callback *cb,
+			    const struct brpath_port *port,
+			    struct brpath_stats *sum)
+{
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &brpath_family, NLM_F_MULTI, BRPATH_CMD_GET_PORT);
+	if (!hdr)
+		return -EMSGSIZE;
+	brpath_port_read(port, sum);
+	if (nla_put_u32(skb, BRPATH_A_BRIDGE_IFINDEX, port->br->dev->ifindex) ||
+	    nla_put_string(skb, BRPATH_A_BRIDGE_NAME, port->br->dev->name))
+		goto err_cancel;
+	nest = nla_nest_start(skb, BRPATH_A_PORT);
+	if (!nest ||
+	    nla_put_u32(skb, BRPATH_PORT_A_IFINDEX, port->dev->ifindex) ||
+	    nla_put_string(skb, BRPATH_PORT_A_NAME, port->dev->name) ||
+	    nla_put_u8(skb, BRPATH_PORT_A_KIND, port->kind) ||
+	    brpath_put_stages(skb, sum) ||
+	    brpath_put_drops(skb, sum) ||
+	    brpath_put_dev_drops(skb, port))
+		goto err_cancel;
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+
+err_cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/* cb->args[0]: ports already dumped, so the next message resumes after them. */
+static int brpath_nl_dump_ports(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct net *net = sock_net(skb->sk);
+	struct brpath_bridge *br, *only = NULL;
+	struct brpath_port *port;
+	struct brpath_stats *sum;
+	long idx = 0;
+	int err = 0;
+
+	sum = kmalloc(sizeof(*sum), GFP_KERNEL);
+	if (!sum)
+		return -ENOMEM;
+	rtnl_lock();
+	if (info->attrs[BRPATH_A_BRIDGE_IFINDEX] ||
+	    info->attrs[BRPATH_A_BRIDGE_NAME]) {
+		only = brpath_nl_bridge(net, info->attrs, cb->extack);
+		if (IS_ERR(only)) {
+			err = PTR_ERR(only);
+			goto out;
+		}
+	}
+	list_for_each_entry(br, &brpath_bridges, list) {
+		if (!net_eq(dev_net(br->dev), net) || (only && br != only))
+			continue;
+		list_for_each_entry(port, &br->ports, list) {
+			if (idx++ < cb->args[0])
+				continue;
+			err = brpath_fill_port(skb, cb, port, sum);
+			if (err) {
+				/* A port too big for an empty message is an error. */
+				if (idx - 1 > cb->args[0])
+					err = 0;
+				idx--;
+				goto out;
+			}
+		}
+	}
+out:
+	cb->args[0] = idx;
+	rtnl_unlock();
+	kfree(sum);
+	return err ? err : skb->len;
+}
+
+static const struct genl_small_ops brpath_ops[] = {
+	{
+		.cmd = BRPATH_CMD_GET_STATUS,
+		.doit = brpath_nl_status,
+	},
+	{
+		.cmd = BRPATH_CMD_ATTACH,
+		.doit = brpath_nl_attach,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = BRPATH_CMD_DETACH,
+		.doit = brpath_nl_detach,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = BRPATH_CMD_RESET,
+		.doit = brpath_nl_reset,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = BRPATH_CMD_GET_PORT,
+		.dumpit = brpath_nl_dump_ports,
+	},
+};
+
+static struct genl_family brpath_family __ro_after_init = {
+	.name = BRPATH_GENL_NAME,
+	.version = BRPATH_GENL_VERSION,
+	.maxattr = BRPATH_A_MAX,
+	.policy = brpath_policy,
+	.netnsok = true,
+	.module = THIS_MODULE,
+	.small_ops = brpath_ops,
+	.n_small_ops = ARRAY_SIZE(brpath_ops),
+	.resv_start_op = __BRPATH_CMD_MAX,
+};
+
+int __init brpath_genl_register(void)
+{
+	return genl_register_family(&brpath_family);
+}
+
+void brpath_genl_unregister(void)
+{
+	genl_unregister_family(&brpath_family);
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * brpath: per-stage packet accounting on the Linux bridge path.
+ *
+ * This header is the whole contract between the kernel module (brpath.ko)
+ * and the brpath tool. Nothing else defines the family, its commands,
+ * attributes or stage names.
+ *
+ * Generic netlink family BRPATH_GENL_NAME ("brpath"), version
+ * BRPATH_GENL_VERSION. The family is network-namespace aware: every command
+ * acts on the bridges of the caller's namespace only.
+ *
+ * Commands
+ * --------
+ * BRPATH_CMD_GET_STATUS (doit, anyone)
+ *   Reply: BRPATH_A_VERSION (string), BRPATH_A_NBRIDGES (u32, bridges
+ *   attached in the caller's namespace).
+ *
+ * BRPATH_CMD_ATTACH (doit, CAP_NET_ADMIN over the namespace)
+ *   Request: BRPATH_A_BRIDGE_IFINDEX or BRPATH_A_BRIDGE_NAME.
+ *   Instruments the bridge and every port it has; ports enslaved later are
+ *   followed, ports and bridges that go away are dropped. Errors: ENODEV
+ *   (no such device), EOPNOTSUPP (not a bridge), EEXIST (already attached),
+ *   EINVAL (neither attribute given), each with an extended ack message.
+ *
+ * BRPATH_CMD_DETACH (doit, CAP_NET_ADMIN)
+ *   Request: BRPATH_A_BRIDGE_IFINDEX, BRPATH_A_BRIDGE_NAME or BRPATH_A_ALL.
+ *   ENOENT when the bridge is not attached.
+ *
+ * BRPATH_CMD_RESET (doit, CAP_NET_ADMIN)
+ *   Request: as DETACH. Zeroes the counters; the device drop baseline is
+ *   taken again.
+ *
+ * BRPATH_CMD_GET_PORT (dump, anyone in the namespace)
+ *   One message per port of every attached bridge, bridges in attach order,
+ *   ports in the order they were added. Request may carry
+ *   BRPATH_A_BRIDGE_IFINDEX or BRPATH_A_BRIDGE_NAME to dump one bridge.
+ *   Each message: BRPATH_A_BRIDGE_IFINDEX, BRPATH_A_BRIDGE_NAME and one
+ *   BRPATH_A_PORT nest of enum brpath_port_attr.
+ *
+ * Stages
+ * ------
+ * A frame on the path of port P is counted at:
+ *   rx        netdev ingress on P (the frame entered the host stack on P)
+ *   br_in     bridge PRE_ROUTING, in-port P
+ *   br_fwd    bridge FORWARD, in-port P (forwarded to another port)
+ *   br_local  bridge LOCAL_IN, in-port P (delivered to the host)
+ *   br_out    bridge POST_ROUTING, out-port P
+ *   tx        netdev egress on P (handed to P's transmit path)
+ *   done      left the host through P: read by the tap's backend (tap),
+ *             received by the peer (veth), accepted by the driver (others)
+ * A drop is counted by (port, stage the frame was last seen at, kernel drop
+ * reason). The loss budget of a port closes when, per hop,
+ *   count(stage) - count(next stage) == drops attributed to stage.
+ *
+ * Example (what `brpath attach br0` sends):
+ *   nlmsghdr{type=<family id>, flags=NLM_F_REQUEST|NLM_F_ACK}
+ *   genlmsghdr{cmd=BRPATH_CMD_ATTACH, version=1}
+ *   BRPATH_A_BRIDGE_NAME "br0"
+ */
+#ifndef _UAPI_LINUX_BRPATH_H
+#define _UAPI_LINUX_BRPATH_H
+
+#define BRPATH_GENL_NAME	"brpath"
+#define BRPATH_GENL_VERSION	1
+
+/* Stages in path order; netlink carries the value, people see the name. */
+enum brpath_stage {
+	BRPATH_STAGE_RX,
+	BRPATH_STAGE_BR_IN,
+	BRPATH_STAGE_BR_FWD,
+	BRPATH_STAGE_BR_LOCAL,
+	BRPATH_STAGE_BR_OUT,
+	BRPATH_STAGE_TX,
+	BRPATH_STAGE_DONE,
+
+	BRPATH_STAGE_MAX
+};
+
+/* The one table of stage names: the tool prints these, JSON carries them. */
+#define BRPATH_STAGE_NAMES {			\
+	[BRPATH_STAGE_RX] = "rx",		\
+	[BRPATH_STAGE_BR_IN] = "br_in",		\
+	[BRPATH_STAGE_BR_FWD] = "br_fwd",	\
+	[BRPATH_STAGE_BR_LOCAL] = "br_local",	\
+	[BRPATH_STAGE_BR_OUT] = "br_out",	\
+	[BRPATH_STAGE_TX] = "tx",		\
+	[BRPATH_STAGE_DONE] = "done",		\
+}
+
+enum brpath_port_kind {
+	BRPATH_PORT_OTHER,
+	BRPATH_PORT_NIC,
+	BRPATH_PORT_TAP,
+	BRPATH_PORT_VETH,
+	BRPATH_PORT_VIF,
+
+	BRPATH_PORT_KIND_MAX
+};
+
+#define BRPATH_PORT_KIND_NAMES {		\
+	[BRPATH_PORT_OTHER] = "other",		\
+	[BRPATH_PORT_NIC] = "nic",		\
+	[BRPATH_PORT_TAP] = "tap",		\
+	[BRPATH_PORT_VETH] = "veth",		\
+	[BRPATH_PORT_VIF] = "vif",		\
+}
+
+enum brpath_cmd {
+	BRPATH_CMD_UNSPEC,
+	BRPATH_CMD_GET_STATUS,
+	BRPATH_CMD_ATTACH,
+	BRPATH_CMD_DETACH,
+	BRPATH_CMD_RESET,
+	BRPATH_CMD_GET_PORT,
+
+	__BRPATH_CMD_MAX
+};
+
+#define BRPATH_CMD_MAX (__BRPATH_CMD_MAX - 1)
+
+enum brpath_attr {
+	BRPATH_A_UNSPEC,
+	BRPATH_A_VERSION,		/* string */
+	BRPATH_A_NBRIDGES,		/* u32 */
+	BRPATH_A_BRIDGE_IFINDEX,	/* u32 */
+	BRPATH_A_BRIDGE_NAME,		/* string, < IFNAMSIZ */
+	BRPATH_A_ALL,			/* flag */
+	BRPATH_A_PORT,			/* nest, enum brpath_port_attr */
+
+	__BRPATH_A_MAX
+};
+
+#define BRPATH_A_MAX (__BRPATH_A_MAX - 1)
+
+enum brpath_port_attr {
+	BRPATH_PORT_A_UNSPEC,
+	BRPATH_PORT_A_PAD,
+	BRPATH_PORT_A_IFINDEX,		/* u32 */
+	BRPATH_PORT_A_NAME,		/* string */
+	BRPATH_PORT_A_KIND,		/* u8, enum brpath_port_kind */
+	BRPATH_PORT_A_STAGE,		/* nest, enum brpath_stage_attr; per stage */
+	BRPATH_PORT_A_DROP,		/* nest, enum brpath_drop_attr; per (stage, reason) */
+	BRPATH_PORT_A_DEV_DROPS,	/* nest, enum brpath_dev_drops_attr */
+
+	__BRPATH_PORT_A_MAX
+};
+
+#define BRPATH_PORT_A_MAX (__BRPATH_PORT_A_MAX - 1)
+
+enum brpath_stage_attr {
+	BRPATH_STAGE_A_UNSPEC,
+	BRPATH_STAGE_A_PAD,
+	BRPATH_STAGE_A_ID,		/* u8, enum brpath_stage */
+	BRPATH_STAGE_A_PACKETS,		/* u64 */
+	BRPATH_STAGE_A_BYTES,		/* u64 */
+
+	__BRPATH_STAGE_A_MAX
+};
+
+#define BRPATH_STAGE_A_MAX (__BRPATH_STAGE_A_MAX - 1)
+
+enum brpath_drop_attr {
+	BRPATH_DROP_A_UNSPEC,
+	BRPATH_DROP_A_PAD,
+	BRPATH_DROP_A_STAGE,		/* u8, enum brpath_stage */
+	BRPATH_DROP_A_REASON,		/* u32, kernel enum skb_drop_reason */
+	BRPATH_DROP_A_REASON_NAME,	/* string, the kernel's name, e.g. "FULL_RING" */
+	BRPATH_DROP_A_PACKETS,		/* u64 */
+
+	__BRPATH_DROP_A_MAX
+};
+
+#define BRPATH_DROP_A_MAX (__BRPATH_DROP_A_MAX - 1)
+
+/* Device counters since attach or reset: drops no hook can see. */
+enum brpath_dev_drops_attr {
+	BRPATH_DEV_DROPS_A_UNSPEC,
+	BRPATH_DEV_DROPS_A_PAD,
+	BRPATH_DEV_DROPS_A_RX_DROPPED,		/* u64 */
+	BRPATH_DEV_DROPS_A_TX_DROPPED,		/* u64 */
+	BRPATH_DEV_DROPS_A_RX_MISSED,		/* u64, rx_missed_errors */
+	BRPATH_DEV_DROPS_A_RX_FIFO,		/* u64, rx_fifo_errors */
+
+	__BRPATH_DEV_DROPS_A_MAX
+};
+
+#define BRPATH_DEV_DROPS_A_MAX (__BRPATH_DEV_DROPS_A_MAX - 1)
+
+#endif /* _UAPI_LINUX_BRPATH_H */

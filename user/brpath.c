@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+/* brpath: the command-line front end of brpath.ko. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "brpath.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+	const char *description;
+} commands[] = {
+	{ "status", cmd_status, "", "Show the module's version and what is attached" },
+	{ "attach", cmd_attach, "BRIDGE", "Count frames on BRIDGE and every port it has or gets" },
+	{ "detach", cmd_detach, "BRIDGE|--all", "Stop counting on BRIDGE, or on every bridge" },
+	{ "reset", cmd_reset, "[BRIDGE]", "Zero the counters of BRIDGE, or of every bridge" },
+	{ "show", cmd_show, "[BRIDGE] [-j|--json]", "Per-stage counters, loss per hop and drops" },
+};
+
+int errf(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: " PROG " COMMAND [ARGS]\n\nCommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-7s %-22s %s\n", commands[i].name,
+			commands[i].usage, commands[i].description);
+	fprintf(f, "  %-7s %-22s %s\n", "help", "", "Show this help");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	errf("unknown command \"%s\"; try \"" PROG " help\"", argv[1]);
+	return 2;
+}

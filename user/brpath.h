@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef BRPATH_TOOL_H
+#define BRPATH_TOOL_H
+
+#include <json-c/json.h>
+#include <stdio.h>
+
+#define PROG "brpath"
+
+/* Prints "brpath: <message>" on stderr; returns -1 for `return errf(...)`. */
+int errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int cmd_status(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_reset(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+
+struct nl;
+/* show.c: dump every port (of @bridge, or of all bridges) into @model */
+int model_dump(struct nl *nl, struct json_object *model, const char *bridge);
+
+/* model.c: the JSON model shared by the table and JSON outputs */
+extern const char *const stage_names[];
+extern const char *const port_kind_names[];
+struct json_object *model_bridge(struct json_object *model, unsigned int ifindex,
+				 const char *name);
+void model_budget(struct json_object *port);
+void model_print_text(FILE *f, struct json_object *model);
+
+#endif

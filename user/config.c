@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/* status, attach, detach, reset: the commands that are one request each. */
+#include <errno.h>
+#include <linux/brpath.h>
+#include <linux/genetlink.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "brpath.h"
+#include "nl.h"
+
+struct status {
+	char version[64];
+	unsigned int nbridges;
+};
+
+static int status_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct status *st = data;
+	struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(attr)) {
+		case BRPATH_A_VERSION:
+			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+				snprintf(st->version, sizeof(st->version), "%s",
+					 mnl_attr_get_str(attr));
+			break;
+		case BRPATH_A_NBRIDGES:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				st->nbridges = mnl_attr_get_u32(attr);
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct status st = { .version = "?" };
+	struct json_object *model, *bridges;
+	static struct nl nl;
+	size_t i;
+	int ret = 1;
+
+	(void)argv;
+	if (argc != 1) {
+		errf("usage: " PROG " status");
+		return 2;
+	}
+	if (nl_open(&nl))
+		return 1;
+	if (nl_talk(&nl, nl_request(&nl, BRPATH_CMD_GET_STATUS, NLM_F_ACK),
+		    status_cb, &st, "status"))
+		goto out;
+	model = json_object_new_object();
+	if (model_dump(&nl, model, NULL))
+		goto out_put;
+	printf("brpath module %s, generic netlink family \"%s\" version %d\n",
+	       st.version, BRPATH_GENL_NAME, BRPATH_GENL_VERSION);
+	printf("attached bridges: %u\n", st.nbridges);
+	bridges = json_object_object_get(model, "bridges");
+	for (i = 0; bridges && i < json_object_array_length(bridges); i++) {
+		struct json_object *br = json_object_array_get_idx(bridges, i);
+		struct json_object *ports = json_object_object_get(br, "ports");
+
+		printf("  %s: %zu ports\n",
+		       json_object_get_string(json_object_object_get(br, "name")),
+		       json_object_array_length(ports));
+	}
+	ret = 0;
+out_put:
+	json_object_put(model);
+out:
+	nl_close(&nl);
+	return ret;
+}
+
+/* attach, detach and reset: BRIDGE, or --all where the command allows it. */
+static int bridge_cmd(int argc, char **argv, uint8_t cmd, int all_allowed,
+		      int bridge_required)
+{
+	const char *what = argv[0];
+	struct nlmsghdr *nlh;
+	static struct nl nl;
+	int all = argc == 2 && !strcmp(argv[1], "--all");
+	int ret = 1;
+
+	if (argc > 2 || (argc == 1 && bridge_required) ||
+	    (all && !all_allowed) || (argc == 2 && argv[1][0] == '-' && !all)) {
+		errf("usage: " PROG " %s %s", what,
+		     all_allowed ? (bridge_required ? "BRIDGE|--all" : "[BRIDGE]")
+				 : "BRIDGE");
+		return 2;
+	}
+	if (nl_open(&nl))
+		return 1;
+	nlh = nl_request(&nl, cmd, NLM_F_ACK);
+	if (argc == 1 || all)
+		mnl_attr_put(nlh, BRPATH_A_ALL, 0, NULL);
+	else if (nl_put_bridge(nlh, argv[1]))
+		goto out;
+	if (nl_talk(&nl, nlh, NULL, NULL, what))
+		goto out;
+	ret = 0;
+out:
+	nl_close(&nl);
+	return ret;
+}
+
+int cmd_attach(int argc, char **argv)
+{
+	return bridge_cmd(argc, argv, BRPATH_CMD_ATTACH, 0, 1);
+}
+
+int cmd_detach(int argc, char **argv)
+{
+	return bridge_cmd(argc, argv, BRPATH_CMD_DETACH, 1, 1);
+}
+
+int cmd_reset(int argc, char **argv)
+{
+	return bridge_cmd(argc, argv, BRPATH_CMD_RESET, 1, 0);
+}

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The model behind `brpath show`: one JSON document (schema in README.md)
+ * that the JSON output prints as it is and the table is drawn from, so the
+ * two cannot disagree. The loss budget of each port is computed here.
+ */
+#include <inttypes.h>
+#include <linux/brpath.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "brpath.h"
+
+const char *const stage_names[BRPATH_STAGE_MAX] = BRPATH_STAGE_NAMES;
+const char *const port_kind_names[BRPATH_PORT_KIND_MAX] = BRPATH_PORT_KIND_NAMES;
+
+/* The hops of a port's two directions, each with the stage that owns its drops. */
+static const struct {
+	enum brpath_stage from, to, also_to;
+} hops[] = {
+	{ BRPATH_STAGE_RX, BRPATH_STAGE_BR_IN, BRPATH_STAGE_MAX },
+	{ BRPATH_STAGE_BR_IN, BRPATH_STAGE_BR_FWD, BRPATH_STAGE_BR_LOCAL },
+	{ BRPATH_STAGE_BR_OUT, BRPATH_STAGE_TX, BRPATH_STAGE_MAX },
+	{ BRPATH_STAGE_TX, BRPATH_STAGE_DONE, BRPATH_STAGE_MAX },
+};
+
+struct json_object *model_bridge(struct json_object *model, unsigned int ifindex,
+				 const char *name)
+{
+	struct json_object *bridges = json_object_object_get(model, "bridges");
+	struct json_object *br;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(bridges); i++) {
+		br = json_object_array_get_idx(bridges, i);
+		if (json_object_get_int64(json_object_object_get(br, "ifindex")) == ifindex)
+			return br;
+	}
+	br = json_object_new_object();
+	json_object_object_add(br, "name", json_object_new_string(name));
+	json_object_object_add(br, "ifindex", json_object_new_int64(ifindex));
+	json_object_object_add(br, "ports", json_object_new_array());
+	json_object_array_add(bridges, br);
+	return br;
+}
+
+static int64_t stage_count(struct json_object *port, enum brpath_stage stage,
+			   const char *field)
+{
+	struct json_object *stages = json_object_object_get(port, "stages");
+	struct json_object *s;
+
+	if (stage >= BRPATH_STAGE_MAX ||
+	    !json_object_object_get_ex(stages, stage_names[stage], &s))
+		return 0;
+	return (int64_t)json_object_get_uint64(json_object_object_get(s, field));
+}
+
+static int64_t stage_drops(struct json_object *port, enum brpath_stage stage)
+{
+	struct json_object *drops = json_object_object_get(port, "drops");
+	int64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(drops); i++) {
+		struct json_object *d = json_object_array_get_idx(drops, i);
+
+		if (!strcmp(json_object_get_string(json_object_object_get(d, "stage")),
+			    stage_names[stage]))
+			sum += (int64_t)json_object_get_uint64(json_object_object_get(d, "packets"));
+	}
+	return sum;
+}
+
+/*
+ * Per hop: lost = count(from) - count(to), dropped = drops attributed to
+ * "from", unexplained = lost - dropped. The port's "unexplained" is the sum
+ * of |unexplained| over its hops, 0 when the budget closes.
+ */
+void model_budget(struct json_object *port)
+{
+	struct json_object *list = json_object_new_array();
+	int64_t total = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(hops) / sizeof(hops[0]); i++) {
+		int64_t from = stage_count(port, hops[i].from, "packets");
+		int64_t to = stage_count(port, hops[i].to, "packets") +
+			     stage_count(port, hops[i].also_to, "packets");
+		int64_t dropped = stage_drops(port, hops[i].from);
+		int64_t unexplained = from - to - dropped;
+		struct json_object *hop = json_object_new_object();
+
+		json_object_object_add(hop, "from", json_object_new_string(stage_names[hops[i].from]));
+		json_object_object_add(hop, "to", json_object_new_string(stage_names[hops[i].to]));
+		json_object_object_add(hop, "lost", json_object_new_int64(from - to));
+		json_object_object_add(hop, "loss_pct",
+				       json_object_new_double(from ? 100.0 * (from - to) / from : 0));
+		json_object_object_add(hop, "dropped", json_object_new_int64(dropped));
+		json_object_object_add(hop, "unexplained", json_object_new_int64(unexplained));
+		json_object_array_add(list, hop);
+		total += llabs(unexplained);
+	}
+	json_object_object_add(port, "hops", list);
+	json_object_object_add(port, "unexplained", json_object_new_int64(total));
+}
+
+static const char *str(struct json_object *o, const char *key)
+{
+	return json_object_get_string(json_object_object_get(o, key));
+}
+
+static int64_t num(struct json_object *o, const char *key)
+{
+	return json_object_get_int64(json_object_object_get(o, key));
+}
+
+/* The hop that ends at @stage, if any, for the lost and loss% columns. */
+static struct json_object *hop_to(struct json_object *port, const char *stage)
+{
+	struct json_object *list = json_object_object_get(port, "hops");
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *hop = json_object_array_get_idx(list, i);
+
+		if (!strcmp(str(hop, "to"), stage))
+			return hop;
+	}
+	return NULL;
+}
+
+static void print_port(FILE *f, struct json_object *port)
+{
+	struct json_object *drops = json_object_object_get(port, "drops");
+	struct json_object *dev = json_object_object_get(port, "dev_drops");
+	size_t i;
+
+	fprintf(f, "  port %s (%s, ifindex %" PRId64 ")\n", str(port, "name"),
+		str(port, "kind"), num(port, "ifindex"));
+	fprintf(f, "    %-9s %14s %16s %12s %8s\n", "stage", "packets", "bytes",
+		"lost", "loss%");
+	for (i = 0; i < BRPATH_STAGE_MAX; i++) {
+		struct json_object *hop = hop_to(port, stage_names[i]);
+
+		fprintf(f, "    %-9s %14" PRId64 " %16" PRId64, stage_names[i],
+			stage_count(port, i, "packets"), stage_count(port, i, "bytes"));
+		if (hop)
+			fprintf(f, " %12" PRId64 " %7.2f%%", num(hop, "lost"),
+				json_object_get_double(json_object_object_get(hop, "loss_pct")));
+		fputc('\n', f);
+	}
+	for (i = 0; i < json_object_array_length(drops); i++) {
+		struct json_object *d = json_object_array_get_idx(drops, i);
+
+		fprintf(f, "    drop   %-9s %-24s %" PRId64 "\n", str(d, "stage"),
+			str(d, "reason"), num(d, "packets"));
+	}
+	if (dev) {
+		fprintf(f, "    device drops:");
+		json_object_object_foreach(dev, key, val)
+			fprintf(f, " %s %" PRId64, key, json_object_get_int64(val));
+		fputc('\n', f);
+	}
+	fprintf(f, "    unexplained: %" PRId64 "\n", num(port, "unexplained"));
+}
+
+void model_print_text(FILE *f, struct json_object *model)
+{
+	struct json_object *bridges = json_object_object_get(model, "bridges");
+	size_t i, j;
+
+	if (!json_object_array_length(bridges))
+		fprintf(f, "no bridge attached\n");
+	for (i = 0; i < json_object_array_length(bridges); i++) {
+		struct json_object *br = json_object_array_get_idx(bridges, i);
+		struct json_object *ports = json_object_object_get(br, "ports");
+
+		fprintf(f, "bridge %s (ifindex %" PRId64 ")\n", str(br, "name"),
+			num(br, "ifindex"));
+		for (j = 0; j < json_object_array_length(ports); j++)
+			print_port(f, json_object_array_get_idx(ports, j));
+	}
+}

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Generic netlink plumbing over libmnl: family lookup, requests, errors. */
+#include <errno.h>
+#include <linux/genetlink.h>
+#include <linux/brpath.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "brpath.h"
+#include "nl.h"
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
+		    mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
+			*(uint16_t *)data = mnl_attr_get_u16(attr);
+	return MNL_CB_OK;
+}
+
+static struct nlmsghdr *put_header(struct nl *nl, uint16_t type, uint8_t cmd,
+				   uint8_t version, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
+	struct genlmsghdr *genl;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++nl->seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = version;
+	return nlh;
+}
+
+int nl_open(struct nl *nl)
+{
+	struct nlmsghdr *nlh;
+	int one = 1;
+
+	nl->seq = (unsigned int)time(NULL);
+	nl->family = 0;
+	nl->sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0)
+		return errf("netlink socket: %s", strerror(errno));
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+
+	nlh = put_header(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, NLM_F_ACK);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, BRPATH_GENL_NAME);
+	if (nl_talk(nl, nlh, family_cb, &nl->family, NULL) < 0 || !nl->family) {
+		if (errno == ENOENT || !nl->family)
+			return errf("kernel module not loaded (generic netlink family \"%s\" not found); load it with: insmod kmod/brpath.ko",
+				    BRPATH_GENL_NAME);
+		return errf("looking up generic netlink family \"%s\": %s",
+			    BRPATH_GENL_NAME, strerror(errno));
+	}
+	return 0;
+}
+
+void nl_close(struct nl *nl)
+{
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	nl->sock = NULL;
+}
+
+struct nlmsghdr *nl_request(struct nl *nl, uint8_t cmd, uint16_t flags)
+{
+	return put_header(nl, nl->family, cmd, BRPATH_GENL_VERSION, flags);
+}
+
+/* A bridge given by name; "--all" is handled by the callers. */
+int nl_put_bridge(struct nlmsghdr *nlh, const char *bridge)
+{
+	if (strlen(bridge) >= IFNAMSIZ)
+		return errf("bridge name too long: %s", bridge);
+	mnl_attr_put_strz(nlh, BRPATH_A_BRIDGE_NAME, bridge);
+	return 0;
+}
+
+/* The extended ack message that follows an error, kept for the error line. */
+static void keep_extack(struct nl *nl, const struct nlmsghdr *nlh,
+			const void *after, size_t skip)
+{
+	const struct nlattr *attr;
+
+	nl->errmsg[0] = '\0';
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	for (attr = (const struct nlattr *)((const char *)after + skip);
+	     mnl_attr_ok(attr, (const char *)mnl_nlmsg_get_payload_tail(nlh) -
+				(const char *)attr);
+	     attr = mnl_attr_next(attr))
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(nl->errmsg, sizeof(nl->errmsg), "%s",
+				 mnl_attr_get_str(attr));
+}
+
+static struct nl *talking;
+
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	size_t skip;
+
+	(void)data;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (!err->error)
+		return MNL_CB_STOP;
+	skip = sizeof(*err);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		skip += err->msg.nlmsg_len - sizeof(err->msg);
+	keep_extack(talking, nlh, err, skip);
+	errno = -err->error;
+	return MNL_CB_ERROR;
+}
+
+/* A dump ends with NLMSG_DONE, which carries the dump's error if it failed. */
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const int *error = mnl_nlmsg_get_payload(nlh);
+
+	(void)data;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*error)) || *error >= 0)
+		return MNL_CB_STOP;
+	keep_extack(talking, nlh, error, sizeof(*error));
+	errno = -*error;
+	return MNL_CB_ERROR;
+}
+
+static mnl_cb_t ctl_cb[NLMSG_MIN_TYPE] = {
+	[NLMSG_ERROR] = error_cb,
+	[NLMSG_DONE] = done_cb,
+};
+
+/*
+ * Send a request and run @cb on every reply until the ack or NLMSG_DONE.
+ * With @what, a failure prints "brpath: <what>: <why>"; returns -1 on error.
+ */
+int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+	    const char *what)
+{
+	unsigned int seq = nlh->nlmsg_seq;
+	ssize_t len;
+	int ret;
+
+	talking = nl;
+	nl->errmsg[0] = '\0';
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		goto fail;
+	do {
+		len = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		if (len < 0)
+			goto fail;
+		ret = mnl_cb_run2(nl->buf, len, seq, nl->portid, cb, data,
+				  ctl_cb, NLMSG_MIN_TYPE);
+	} while (ret > MNL_CB_STOP);
+	if (ret == MNL_CB_ERROR)
+		goto fail;
+	return 0;
+
+fail:
+	if (what) {
+		if (nl->errmsg[0])
+			errf("%s: %s (%s)", what, nl->errmsg, strerror(errno));
+		else
+			errf("%s: %s", what, strerror(errno));
+	}
+	return -1;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef BRPATH_NL_H
+#define BRPATH_NL_H
+
+#include <libmnl/libmnl.h>
+#include <stdint.h>
+
+struct nl {
+	struct mnl_socket *sock;
+	uint16_t family;
+	unsigned int seq;
+	unsigned int portid;
+	char errmsg[256];	/* the kernel's extended ack message, if any */
+	char buf[1 << 16];
+};
+
+int nl_open(struct nl *nl);
+void nl_close(struct nl *nl);
+struct nlmsghdr *nl_request(struct nl *nl, uint8_t cmd, uint16_t flags);
+int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+	    const char *what);
+int nl_put_bridge(struct nlmsghdr *nlh, const char *bridge);
+
+#endif
