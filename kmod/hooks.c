@@ -193,48 +193,54 @@ const struct nf_hook_ops brpath_bridge_ops_template[BRPATH_BR_HOOK_MAX] = {
 	},
 };
 
+static void brpath_drop_count(struct brpath_port *port, enum brpath_stage stage,
+			      enum skb_drop_reason reason)
+{
+	struct brpath_stats *s = this_cpu_ptr(port->stats);
+	unsigned long flags;
+
+	if (reason >= SKB_DROP_REASON_MAX)
+		reason = SKB_DROP_REASON_NOT_SPECIFIED;
+	flags = u64_stats_update_begin_irqsave(&s->syncp);
+	u64_stats_inc(&s->drops[stage][reason]);
+	u64_stats_update_end_irqrestore(&s->syncp, flags);
+}
+
 static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 {
 	struct brpath_seen *seen = this_cpu_ptr(&brpath_seen);
-	const struct net_device *dev = NULL;
-	enum brpath_stage stage = BRPATH_STAGE_TX;
 	struct brpath_port *port;
-	struct brpath_stats *s;
-	unsigned long flags;
 	unsigned int n, i;
 
 	for (n = 1; n <= BRPATH_SEEN; n++) {
 		i = (seen->head - n) % BRPATH_SEEN;
-		if (seen->skb[i] == skb) {
-			seen->skb[i] = NULL;
-			dev = seen->dev[i];
-			stage = seen->stage[i];
-			break;
-		}
+		if (seen->skb[i] != skb)
+			continue;
+		seen->skb[i] = NULL;
+		/*
+		 * The same address may be a new skb that never passed a hook:
+		 * a frame on the path still belongs to the port it was seen
+		 * on, or to its bridge (br_netfilter borrows the bridge device).
+		 * After br_local or done it has left the bridge path.
+		 */
+		port = brpath_port_lookup(seen->dev[i]);
+		if (!port || (skb->dev != port->dev && skb->dev != port->br->dev))
+			return;
+		if (seen->stage[i] != BRPATH_STAGE_BR_LOCAL &&
+		    seen->stage[i] != BRPATH_STAGE_DONE)
+			brpath_drop_count(port, seen->stage[i], reason);
+		return;
 	}
 	/*
 	 * Not seen lately: a frame queued on the transmit side of a port (a
 	 * qdisc, a driver ring) has its Ethernet header pushed. A frame the
 	 * receive side drops before rx is left to the device's rx_dropped.
 	 */
-	if (!dev) {
-		if (skb_mac_header_was_set(skb) &&
-		    skb->data > skb_mac_header(skb))
-			return;
-		dev = skb->dev;
-	}
-	/* After br_local or done the frame has left the bridge path. */
-	if (stage == BRPATH_STAGE_BR_LOCAL || stage == BRPATH_STAGE_DONE)
+	if (skb_mac_header_was_set(skb) && skb->data > skb_mac_header(skb))
 		return;
-	port = brpath_port_lookup(dev);
-	if (!port)
-		return;
-	if (reason >= SKB_DROP_REASON_MAX)
-		reason = SKB_DROP_REASON_NOT_SPECIFIED;
-	s = this_cpu_ptr(port->stats);
-	flags = u64_stats_update_begin_irqsave(&s->syncp);
-	u64_stats_inc(&s->drops[stage][reason]);
-	u64_stats_update_end_irqrestore(&s->syncp, flags);
+	port = brpath_port_lookup(skb->dev);
+	if (port)
+		brpath_drop_count(port, BRPATH_STAGE_TX, reason);
 }
 
 /* A tap's backend read the frame: tun_do_read() consumes it. */

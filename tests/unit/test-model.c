@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of the show model: stage table, loss budget, text output. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <linux/brpath.h>
+
+#include "../../user/brpath.h"
+
+/* A port object as show.c builds it from a dump, from a compact list. */
+static struct json_object *port_with(const int64_t counts[BRPATH_STAGE_MAX],
+				     const char *drop_stage, const char *reason,
+				     int64_t drop_packets)
+{
+	struct json_object *port = json_object_new_object();
+	struct json_object *stages = json_object_new_object();
+	struct json_object *drops = json_object_new_array();
+	int i;
+
+	for (i = 0; i < BRPATH_STAGE_MAX; i++) {
+		struct json_object *s = json_object_new_object();
+
+		json_object_object_add(s, "packets", json_object_new_uint64(counts[i]));
+		json_object_object_add(s, "bytes", json_object_new_uint64(counts[i] * 64));
+		json_object_object_add(stages, stage_names[i], s);
+	}
+	if (drop_stage) {
+		struct json_object *d = json_object_new_object();
+
+		json_object_object_add(d, "stage", json_object_new_string(drop_stage));
+		json_object_object_add(d, "reason", json_object_new_string(reason));
+		json_object_object_add(d, "packets", json_object_new_uint64(drop_packets));
+		json_object_array_add(drops, d);
+	}
+	json_object_object_add(port, "name", json_object_new_string("tap0"));
+	json_object_object_add(port, "ifindex", json_object_new_int64(7));
+	json_object_object_add(port, "kind", json_object_new_string("tap"));
+	json_object_object_add(port, "stages", stages);
+	json_object_object_add(port, "drops", drops);
+	model_budget(port);
+	return port;
+}
+
+static int64_t unexplained(struct json_object *port)
+{
+	return json_object_get_int64(json_object_object_get(port, "unexplained"));
+}
+
+static struct json_object *hop(struct json_object *port, size_t i)
+{
+	return json_object_array_get_idx(json_object_object_get(port, "hops"), i);
+}
+
+static int64_t hop_field(struct json_object *port, size_t i, const char *key)
+{
+	return json_object_get_int64(json_object_object_get(hop(port, i), key));
+}
+
+static void test_stage_table(void **state)
+{
+	static const char *const want[] = {
+		"rx", "br_in", "br_fwd", "br_local", "br_out", "tx", "done",
+	};
+	size_t i;
+
+	(void)state;
+	assert_int_equal(BRPATH_STAGE_MAX, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < BRPATH_STAGE_MAX; i++)
+		assert_string_equal(stage_names[i], want[i]);
+	assert_string_equal(port_kind_names[BRPATH_PORT_TAP], "tap");
+	assert_string_equal(port_kind_names[BRPATH_PORT_VETH], "veth");
+	assert_string_equal(port_kind_names[BRPATH_PORT_NIC], "nic");
+}
+
+static void test_budget_closes(void **state)
+{
+	/* rx br_in br_fwd br_local br_out tx done */
+	const int64_t c[] = { 1000, 1000, 990, 10, 500, 500, 500 };
+	struct json_object *port = port_with(c, NULL, NULL, 0);
+
+	(void)state;
+	assert_int_equal(unexplained(port), 0);
+	assert_int_equal(json_object_array_length(json_object_object_get(port, "hops")), 4);
+	assert_int_equal(hop_field(port, 1, "lost"), 0);
+	json_object_put(port);
+}
+
+static void test_drops_explain_loss(void **state)
+{
+	const int64_t c[] = { 0, 0, 0, 0, 1000, 1000, 873 };
+	struct json_object *port = port_with(c, "tx", "FULL_RING", 127);
+
+	(void)state;
+	assert_string_equal(json_object_get_string(json_object_object_get(hop(port, 3), "from")), "tx");
+	assert_int_equal(hop_field(port, 3, "lost"), 127);
+	assert_int_equal(hop_field(port, 3, "dropped"), 127);
+	assert_int_equal(hop_field(port, 3, "unexplained"), 0);
+	assert_int_equal(unexplained(port), 0);
+	json_object_put(port);
+}
+
+static void test_unexplained_counts_both_signs(void **state)
+{
+	/* 5 lost without a drop on rx->br_in, 3 more at br_out than were sent */
+	const int64_t c[] = { 100, 95, 95, 0, 100, 103, 103 };
+	struct json_object *port = port_with(c, NULL, NULL, 0);
+
+	(void)state;
+	assert_int_equal(hop_field(port, 0, "unexplained"), 5);
+	assert_int_equal(hop_field(port, 2, "unexplained"), -3);
+	assert_int_equal(unexplained(port), 8);
+	json_object_put(port);
+}
+
+static void test_drop_in_wrong_stage_is_unexplained(void **state)
+{
+	const int64_t c[] = { 0, 0, 0, 0, 1000, 1000, 900 };
+	struct json_object *port = port_with(c, "br_out", "QDISC_DROP", 100);
+
+	(void)state;
+	/* 100 dropped at br_out that br_out->tx did not lose, 100 lost at tx */
+	assert_int_equal(unexplained(port), 200);
+	json_object_put(port);
+}
+
+static void test_bridge_find_or_create(void **state)
+{
+	struct json_object *model = json_object_new_object();
+	struct json_object *a, *b;
+
+	(void)state;
+	json_object_object_add(model, "bridges", json_object_new_array());
+	a = model_bridge(model, 4, "br0");
+	b = model_bridge(model, 9, "br1");
+	assert_ptr_equal(model_bridge(model, 4, "br0"), a);
+	assert_ptr_not_equal(a, b);
+	assert_int_equal(json_object_array_length(json_object_object_get(model, "bridges")), 2);
+	json_object_put(model);
+}
+
+static void test_text_output(void **state)
+{
+	const int64_t c[] = { 0, 0, 0, 0, 1000, 1000, 873 };
+	struct json_object *model = json_object_new_object();
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	json_object_object_add(model, "bridges", json_object_new_array());
+	json_object_array_add(json_object_object_get(model_bridge(model, 4, "br0"), "ports"),
+			      port_with(c, "tx", "FULL_RING", 127));
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	model_print_text(f, model);
+	fclose(f);
+	assert_non_null(strstr(text, "bridge br0 (ifindex 4)\n"));
+	assert_non_null(strstr(text, "  port tap0 (tap, ifindex 7)\n"));
+	assert_non_null(strstr(text, "    done                 873            55872          127   12.70%\n"));
+	assert_non_null(strstr(text, "    drop   tx        FULL_RING                127\n"));
+	assert_non_null(strstr(text, "    unexplained: 0\n"));
+	free(text);
+	json_object_put(model);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stage_table),
+		cmocka_unit_test(test_budget_closes),
+		cmocka_unit_test(test_drops_explain_loss),
+		cmocka_unit_test(test_unexplained_counts_both_signs),
+		cmocka_unit_test(test_drop_in_wrong_stage_is_unexplained),
+		cmocka_unit_test(test_bridge_find_or_create),
+		cmocka_unit_test(test_text_output),
+	};
+
+	return cmocka_run_group_tests_name("model", tests, NULL, NULL);
+}
