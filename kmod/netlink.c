@@ -212,7 +212,9 @@ static int brpath_put_dev_drops(struct sk_buff *skb,
 	return 0;
 }
 
+/* One port of @br, or only @br itself when it has no port. */
 static int brpath_fill_port(struct sk_buff *skb, struct netlink_callback *cb,
+			    const struct brpath_bridge *br,
 			    const struct brpath_port *port,
 			    struct brpath_stats *sum)
 {
@@ -223,10 +225,12 @@ static int brpath_fill_port(struct sk_buff *skb, struct netlink_callback *cb,
 			  &brpath_family, NLM_F_MULTI, BRPATH_CMD_GET_PORT);
 	if (!hdr)
 		return -EMSGSIZE;
-	brpath_port_read(port, sum);
-	if (nla_put_u32(skb, BRPATH_A_BRIDGE_IFINDEX, port->br->dev->ifindex) ||
-	    nla_put_string(skb, BRPATH_A_BRIDGE_NAME, port->br->dev->name))
+	if (nla_put_u32(skb, BRPATH_A_BRIDGE_IFINDEX, br->dev->ifindex) ||
+	    nla_put_string(skb, BRPATH_A_BRIDGE_NAME, br->dev->name))
 		goto err_cancel;
+	if (!port)
+		goto out;
+	brpath_port_read(port, sum);
 	nest = nla_nest_start(skb, BRPATH_A_PORT);
 	if (!nest ||
 	    nla_put_u32(skb, BRPATH_PORT_A_IFINDEX, port->dev->ifindex) ||
@@ -237,6 +241,7 @@ static int brpath_fill_port(struct sk_buff *skb, struct netlink_callback *cb,
 	    brpath_put_dev_drops(skb, port))
 		goto err_cancel;
 	nla_nest_end(skb, nest);
+out:
 	genlmsg_end(skb, hdr);
 	return 0;
 
@@ -245,7 +250,31 @@ err_cancel:
 	return -EMSGSIZE;
 }
 
-/* cb->args[0]: ports already dumped, so the next message resumes after them. */
+/*
+ * The dump's items are ports, and bridges without a port; cb->args[0]
+ * counts the items already sent so the next call resumes after them.
+ * Returns non-zero when this message is full (or, for an item too big for an
+ * empty message, the error).
+ */
+static int brpath_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
+			   const struct brpath_bridge *br,
+			   const struct brpath_port *port,
+			   struct brpath_stats *sum, long *idx)
+{
+	int err;
+
+	if ((*idx)++ < cb->args[0])
+		return 0;
+	err = brpath_fill_port(skb, cb, br, port, sum);
+	if (err) {
+		(*idx)--;
+		/* Something was sent: the next call goes on from this item. */
+		if (*idx > cb->args[0])
+			return 1;
+	}
+	return err;
+}
+
 static int brpath_nl_dump_ports(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
@@ -271,24 +300,22 @@ static int brpath_nl_dump_ports(struct sk_buff *skb, struct netlink_callback *cb
 	list_for_each_entry(br, &brpath_bridges, list) {
 		if (!net_eq(dev_net(br->dev), net) || (only && br != only))
 			continue;
-		list_for_each_entry(port, &br->ports, list) {
-			if (idx++ < cb->args[0])
-				continue;
-			err = brpath_fill_port(skb, cb, port, sum);
-			if (err) {
-				/* A port too big for an empty message is an error. */
-				if (idx - 1 > cb->args[0])
-					err = 0;
-				idx--;
+		if (list_empty(&br->ports)) {
+			err = brpath_dump_one(skb, cb, br, NULL, sum, &idx);
+			if (err)
 				goto out;
-			}
+		}
+		list_for_each_entry(port, &br->ports, list) {
+			err = brpath_dump_one(skb, cb, br, port, sum, &idx);
+			if (err)
+				goto out;
 		}
 	}
 out:
 	cb->args[0] = idx;
 	rtnl_unlock();
 	kfree(sum);
-	return err ? err : skb->len;
+	return err < 0 ? err : skb->len;
 }
 
 static const struct genl_small_ops brpath_ops[] = {
