@@ -193,6 +193,17 @@ const struct nf_hook_ops brpath_bridge_ops_template[BRPATH_BR_HOOK_MAX] = {
 	},
 };
 
+static bool brpath_on_bridge(const struct net_device *dev,
+			     const struct brpath_bridge *br)
+{
+	const struct brpath_port *port;
+
+	if (dev == br->dev)
+		return true;
+	port = brpath_port_lookup(dev);
+	return port && port->br == br;
+}
+
 static void brpath_drop_count(struct brpath_port *port, enum brpath_stage stage,
 			      enum skb_drop_reason reason)
 {
@@ -219,12 +230,13 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 		seen->skb[i] = NULL;
 		/*
 		 * The same address may be a new skb that never passed a hook:
-		 * a frame on the path still belongs to the port it was seen
-		 * on, or to its bridge (br_netfilter borrows the bridge device).
-		 * After br_local or done it has left the bridge path.
+		 * a frame on the path is still on a device of the same bridge
+		 * (the in-port, the out-port once forwarding has begun, or the
+		 * bridge that br_netfilter borrows). After br_local or done it
+		 * has left the bridge path.
 		 */
 		port = brpath_port_lookup(seen->dev[i]);
-		if (!port || (skb->dev != port->dev && skb->dev != port->br->dev))
+		if (!port || !brpath_on_bridge(skb->dev, port->br))
 			return;
 		if (seen->stage[i] != BRPATH_STAGE_BR_LOCAL &&
 		    seen->stage[i] != BRPATH_STAGE_DONE)
