@@ -178,7 +178,9 @@ void brpath_port_remove(struct brpath_port *port)
 	call_rcu(&port->rcu, brpath_port_free_rcu);
 }
 
-int brpath_bridge_attach(struct net_device *dev, struct netlink_ext_ack *extack)
+/* Takes @match (may be NULL), whatever the outcome. */
+int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
+			 struct netlink_ext_ack *extack)
 {
 	bool first = list_empty(&brpath_bridges);
 	struct net *net = dev_net(dev);
@@ -191,17 +193,22 @@ int brpath_bridge_attach(struct net_device *dev, struct netlink_ext_ack *extack)
 	ASSERT_RTNL();
 	if (!netif_is_bridge_master(dev)) {
 		NL_SET_ERR_MSG(extack, "device is not a bridge");
-		return -EOPNOTSUPP;
+		err = -EOPNOTSUPP;
+		goto err_free_match;
 	}
 	if (brpath_bridge_find(dev)) {
 		NL_SET_ERR_MSG(extack, "bridge is already attached");
-		return -EEXIST;
+		err = -EEXIST;
+		goto err_free_match;
 	}
 
 	br = kzalloc(sizeof(*br), GFP_KERNEL);
-	if (!br)
-		return -ENOMEM;
+	if (!br) {
+		err = -ENOMEM;
+		goto err_free_match;
+	}
 	br->dev = dev;
+	br->match = match;
 	INIT_LIST_HEAD(&br->ports);
 	memcpy(br->ops, brpath_bridge_ops_template, sizeof(br->ops));
 	for (i = 0; i < BRPATH_BR_HOOK_MAX; i++)
@@ -237,7 +244,17 @@ err_unregister_probes:
 		brpath_probes_unregister();
 err_free_br:
 	kfree(br);
+err_free_match:
+	kfree(match);
 	return err;
+}
+
+static void brpath_bridge_free_rcu(struct rcu_head *head)
+{
+	struct brpath_bridge *br = container_of(head, struct brpath_bridge, rcu);
+
+	kfree(br->match);
+	kfree(br);
 }
 
 void brpath_bridge_detach(struct brpath_bridge *br)
@@ -252,7 +269,7 @@ void brpath_bridge_detach(struct brpath_bridge *br)
 	netdev_put(br->dev, &br->dev_tracker);
 	if (list_empty(&brpath_bridges))
 		brpath_probes_unregister();
-	kfree_rcu(br, rcu);
+	call_rcu(&br->rcu, brpath_bridge_free_rcu);
 }
 
 void brpath_bridge_reset(struct brpath_bridge *br)

@@ -32,6 +32,32 @@ enum {
 	BRPATH_HOOK_MAX
 };
 
+/* The flow filter of a bridge; fixed from attach to detach. */
+enum {
+	BRPATH_M_PROTO = BIT(0),
+	BRPATH_M_SRC4 = BIT(1),
+	BRPATH_M_DST4 = BIT(2),
+	BRPATH_M_SRC6 = BIT(3),
+	BRPATH_M_DST6 = BIT(4),
+	BRPATH_M_SPORT = BIT(5),
+	BRPATH_M_DPORT = BIT(6),
+	BRPATH_M_PORTS = BRPATH_M_SPORT | BRPATH_M_DPORT,
+	BRPATH_M_SMAC = BIT(7),
+	BRPATH_M_DMAC = BIT(8),
+	BRPATH_M_VLAN = BIT(9),
+};
+
+struct brpath_match {
+	u32 flags;
+	__be32 src4, src4_mask, dst4, dst4_mask;
+	struct in6_addr src6, dst6;
+	__be16 sport, dport;
+	u16 vlan;
+	u8 proto, src4_plen, dst4_plen, src6_plen, dst6_plen;
+	u8 smac[ETH_ALEN] __aligned(2);
+	u8 dmac[ETH_ALEN] __aligned(2);
+};
+
 struct brpath_bridge;
 
 struct brpath_port {
@@ -62,6 +88,7 @@ struct brpath_bridge {
 	struct net_device *dev;
 	netdevice_tracker dev_tracker;
 	struct list_head ports;
+	struct brpath_match *match;	/* NULL: every frame */
 	struct nf_hook_ops ops[BRPATH_BR_HOOK_MAX];
 	struct rcu_head rcu;
 };
@@ -69,7 +96,8 @@ struct brpath_bridge {
 /* attach.c: all under RTNL */
 extern struct list_head brpath_bridges;
 struct brpath_bridge *brpath_bridge_find(const struct net_device *dev);
-int brpath_bridge_attach(struct net_device *dev, struct netlink_ext_ack *extack);
+int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
+			 struct netlink_ext_ack *extack);
 void brpath_bridge_detach(struct brpath_bridge *br);
 void brpath_bridge_reset(struct brpath_bridge *br);
 int brpath_port_add(struct brpath_bridge *br, struct net_device *dev);
@@ -87,6 +115,12 @@ void brpath_port_hash_add(struct brpath_port *port);
 void brpath_port_hash_del(struct brpath_port *port);
 int brpath_probes_register(void);
 void brpath_probes_unregister(void);
+
+/* match.c */
+struct brpath_match *brpath_match_parse(const struct nlattr *nest,
+					struct netlink_ext_ack *extack);
+int brpath_match_put(struct sk_buff *msg, const struct brpath_match *m);
+bool brpath_match_skb(const struct sk_buff *skb, const struct brpath_match *m);
 
 /* netlink.c */
 int brpath_genl_register(void);

@@ -83,10 +83,20 @@ static inline void brpath_seen_add(const struct sk_buff *skb,
 	seen->stage[i] = stage;
 }
 
+static inline bool brpath_wanted(const struct brpath_port *port,
+				 const struct sk_buff *skb)
+{
+	const struct brpath_match *match = port->br->match;
+
+	return !match || brpath_match_skb(skb, match);
+}
+
 static inline void brpath_count(struct brpath_port *port,
 				enum brpath_stage stage,
 				const struct sk_buff *skb)
 {
+	if (!brpath_wanted(port, skb))
+		return;
 	brpath_stage_add(port, stage, brpath_frame_len(skb));
 	brpath_seen_add(skb, port->dev, stage);
 }
@@ -251,7 +261,7 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 	if (skb_mac_header_was_set(skb) && skb->data > skb_mac_header(skb))
 		return;
 	port = brpath_port_lookup(skb->dev);
-	if (port)
+	if (port && brpath_wanted(port, skb))
 		brpath_drop_count(port, BRPATH_STAGE_TX, reason);
 }
 
@@ -260,11 +270,28 @@ static void brpath_consume_probe(BRPATH_CONSUME_PROBE_ARGS)
 {
 	struct brpath_port *port = brpath_port_lookup(skb->dev);
 
-	if (port && port->kind == BRPATH_PORT_TAP)
+	if (port && port->kind == BRPATH_PORT_TAP && brpath_wanted(port, skb))
 		brpath_stage_add(port, BRPATH_STAGE_DONE, brpath_frame_len(skb));
 }
 
-/* The driver accepted the frame; skb may already be freed, so skb_len. */
+/* Whether @skb (only compared, maybe freed) was counted at tx of @dev lately. */
+static bool brpath_seen_tx(const struct sk_buff *skb, const struct net_device *dev)
+{
+	const struct brpath_seen *seen = this_cpu_ptr(&brpath_seen);
+	unsigned int i;
+
+	for (i = 0; i < BRPATH_SEEN; i++)
+		if (seen->skb[i] == skb && seen->dev[i] == dev &&
+		    seen->stage[i] == BRPATH_STAGE_TX)
+			return true;
+	return false;
+}
+
+/*
+ * The driver accepted the frame. The skb may be freed already, so the
+ * length comes from the tracepoint, and with a flow filter the frame counts
+ * if it was counted at tx on this CPU lately.
+ */
 static void brpath_xmit_probe(void *data, struct sk_buff *skb, int rc,
 			      struct net_device *dev, unsigned int skb_len)
 {
@@ -273,9 +300,12 @@ static void brpath_xmit_probe(void *data, struct sk_buff *skb, int rc,
 	if (rc != NETDEV_TX_OK)
 		return;
 	port = brpath_port_lookup(dev);
-	if (port && port->kind != BRPATH_PORT_TAP &&
-	    port->kind != BRPATH_PORT_VETH)
-		brpath_stage_add(port, BRPATH_STAGE_DONE, skb_len);
+	if (!port || port->kind == BRPATH_PORT_TAP ||
+	    port->kind == BRPATH_PORT_VETH)
+		return;
+	if (port->br->match && !brpath_seen_tx(skb, dev))
+		return;
+	brpath_stage_add(port, BRPATH_STAGE_DONE, skb_len);
 }
 
 struct brpath_probe {

@@ -17,6 +17,7 @@ static const struct nla_policy brpath_policy[BRPATH_A_MAX + 1] = {
 	[BRPATH_A_BRIDGE_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[BRPATH_A_BRIDGE_NAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[BRPATH_A_ALL] = { .type = NLA_FLAG },
+	[BRPATH_A_MATCH] = { .type = NLA_NESTED },
 };
 
 /* The bridge device a request names, in the caller's namespace. */
@@ -93,13 +94,24 @@ err_free:
 
 static int brpath_nl_attach(struct sk_buff *skb, struct genl_info *info)
 {
+	struct brpath_match *match = NULL;
 	struct net_device *dev;
 	int err;
 
+	if (info->attrs[BRPATH_A_MATCH]) {
+		match = brpath_match_parse(info->attrs[BRPATH_A_MATCH],
+					   info->extack);
+		if (IS_ERR(match))
+			return PTR_ERR(match);
+	}
 	rtnl_lock();
 	dev = brpath_nl_dev(genl_info_net(info), info->attrs, info->extack);
-	err = IS_ERR(dev) ? PTR_ERR(dev) :
-	      brpath_bridge_attach(dev, info->extack);
+	if (IS_ERR(dev)) {
+		kfree(match);
+		err = PTR_ERR(dev);
+	} else {
+		err = brpath_bridge_attach(dev, match, info->extack);
+	}
 	rtnl_unlock();
 	return err;
 }
@@ -226,7 +238,8 @@ static int brpath_fill_port(struct sk_buff *skb, struct netlink_callback *cb,
 	if (!hdr)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, BRPATH_A_BRIDGE_IFINDEX, br->dev->ifindex) ||
-	    nla_put_string(skb, BRPATH_A_BRIDGE_NAME, br->dev->name))
+	    nla_put_string(skb, BRPATH_A_BRIDGE_NAME, br->dev->name) ||
+	    (br->match && brpath_match_put(skb, br->match)))
 		goto err_cancel;
 	if (!port)
 		goto out;

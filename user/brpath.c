@@ -13,9 +13,9 @@ static const struct {
 	const char *description;
 } commands[] = {
 	{ "status", cmd_status, "", "Show the module's version and what is attached" },
-	{ "attach", cmd_attach, "BRIDGE", "Count frames on BRIDGE and every port it has or gets" },
+	{ "attach", cmd_attach, "BRIDGE [--match EXPR]", "Count frames (matching EXPR) on BRIDGE and every port it has or gets" },
 	{ "detach", cmd_detach, "BRIDGE|--all", "Stop counting on BRIDGE, or on every bridge" },
-	{ "reset", cmd_reset, "[BRIDGE]", "Zero the counters of BRIDGE, or of every bridge" },
+	{ "reset", cmd_reset, "[BRIDGE|--all]", "Zero the counters of BRIDGE, or of every bridge" },
 	{ "show", cmd_show, "[BRIDGE] [-j|--json]", "Per-stage counters, loss per hop and drops" },
 };
 

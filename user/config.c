@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "brpath.h"
+#include "match.h"
 #include "nl.h"
 
 struct status {
@@ -76,9 +77,8 @@ out:
 	return ret;
 }
 
-/* attach, detach and reset: BRIDGE, or --all where the command allows it. */
-static int bridge_cmd(int argc, char **argv, uint8_t cmd, int all_allowed,
-		      int bridge_required)
+/* detach and reset: BRIDGE, or every bridge with --all (or nothing). */
+static int bridge_cmd(int argc, char **argv, uint8_t cmd, int bridge_required)
 {
 	const char *what = argv[0];
 	struct nlmsghdr *nlh;
@@ -87,10 +87,9 @@ static int bridge_cmd(int argc, char **argv, uint8_t cmd, int all_allowed,
 	int ret = 1;
 
 	if (argc > 2 || (argc == 1 && bridge_required) ||
-	    (all && !all_allowed) || (argc == 2 && argv[1][0] == '-' && !all)) {
+	    (argc == 2 && argv[1][0] == '-' && !all)) {
 		errf("usage: " PROG " %s %s", what,
-		     all_allowed ? (bridge_required ? "BRIDGE|--all" : "[BRIDGE]")
-				 : "BRIDGE");
+		     bridge_required ? "BRIDGE|--all" : "[BRIDGE|--all]");
 		return 2;
 	}
 	if (nl_open(&nl))
@@ -110,15 +109,42 @@ out:
 
 int cmd_attach(int argc, char **argv)
 {
-	return bridge_cmd(argc, argv, BRPATH_CMD_ATTACH, 0, 1);
+	struct nlmsghdr *nlh;
+	static struct nl nl;
+	struct match m;
+	char err[128];
+	int ret = 1;
+
+	if ((argc != 2 && !(argc == 4 && !strcmp(argv[2], "--match"))) ||
+	    argv[1][0] == '-') {
+		errf("usage: " PROG " attach BRIDGE [--match EXPR]");
+		return 2;
+	}
+	if (argc == 4 && match_parse(argv[3], &m, err, sizeof(err))) {
+		errf("bad --match filter: %s", err);
+		return 2;
+	}
+	if (nl_open(&nl))
+		return 1;
+	nlh = nl_request(&nl, BRPATH_CMD_ATTACH, NLM_F_ACK);
+	if (nl_put_bridge(nlh, argv[1]))
+		goto out;
+	if (argc == 4)
+		match_put(nlh, &m);
+	if (nl_talk(&nl, nlh, NULL, NULL, "attach"))
+		goto out;
+	ret = 0;
+out:
+	nl_close(&nl);
+	return ret;
 }
 
 int cmd_detach(int argc, char **argv)
 {
-	return bridge_cmd(argc, argv, BRPATH_CMD_DETACH, 1, 1);
+	return bridge_cmd(argc, argv, BRPATH_CMD_DETACH, 1);
 }
 
 int cmd_reset(int argc, char **argv)
 {
-	return bridge_cmd(argc, argv, BRPATH_CMD_RESET, 1, 0);
+	return bridge_cmd(argc, argv, BRPATH_CMD_RESET, 0);
 }

@@ -176,8 +176,11 @@ void model_print_text(FILE *f, struct json_object *model)
 		struct json_object *br = json_object_array_get_idx(bridges, i);
 		struct json_object *ports = json_object_object_get(br, "ports");
 
-		fprintf(f, "bridge %s (ifindex %" PRId64 ")\n", str(br, "name"),
+		fprintf(f, "bridge %s (ifindex %" PRId64 ")", str(br, "name"),
 			num(br, "ifindex"));
+		if (json_object_object_get_ex(br, "match", NULL))
+			fprintf(f, " counting only: %s", str(br, "match"));
+		fputc('\n', f);
 		for (j = 0; j < json_object_array_length(ports); j++)
 			print_port(f, json_object_array_get_idx(ports, j));
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "brpath.h"
+#include "match.h"
 #include "nl.h"
 
 static struct json_object *new_u64(uint64_t v)
@@ -137,7 +138,7 @@ static struct json_object *port_object(const struct nlattr *nest)
 static int port_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct json_object *model = data, *br;
-	const struct nlattr *port = NULL;
+	const struct nlattr *port = NULL, *filter = NULL;
 	const char *brname = "?";
 	struct nlattr *attr;
 	uint32_t brindex = 0;
@@ -155,9 +156,21 @@ static int port_cb(const struct nlmsghdr *nlh, void *data)
 		case BRPATH_A_PORT:
 			port = attr;
 			break;
+		case BRPATH_A_MATCH:
+			filter = attr;
+			break;
 		}
 	}
 	br = model_bridge(model, brindex, brname);
+	if (filter && !json_object_object_get_ex(br, "match", NULL)) {
+		struct match m;
+		char text[256];
+
+		if (match_from_nest(filter, &m) == 0) {
+			match_format(&m, text, sizeof(text));
+			json_object_object_add(br, "match", json_object_new_string(text));
+		}
+	}
 	if (port)
 		json_object_array_add(json_object_object_get(br, "ports"),
 				      port_object(port));

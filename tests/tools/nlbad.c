@@ -75,6 +75,7 @@ static void expect(const char *what, struct nlmsghdr *nlh, int want)
 int main(void)
 {
 	struct nlmsghdr *nlh;
+	struct nlattr *nest;
 	char name[32];
 
 	sock = mnl_socket_open(NETLINK_GENERIC);
@@ -127,6 +128,47 @@ int main(void)
 	nlh = request(family, BRPATH_CMD_DETACH, 0);
 	mnl_attr_put_u32(nlh, BRPATH_A_BRIDGE_IFINDEX, 0x7fffffff);
 	expect("detach, no such ifindex", nlh, ENODEV);
+
+	nlh = request(family, BRPATH_CMD_ATTACH, 0);
+	mnl_attr_put_u32(nlh, BRPATH_A_BRIDGE_IFINDEX, 1);
+	nest = mnl_attr_nest_start(nlh, BRPATH_A_MATCH);
+	mnl_attr_put_u32(nlh, BRPATH_MATCH_A_SRC4, 0);
+	mnl_attr_put(nlh, BRPATH_MATCH_A_DST6, 16, name);
+	mnl_attr_nest_end(nlh, nest);
+	expect("attach, filter with IPv4 and IPv6", nlh, EINVAL);
+
+	nlh = request(family, BRPATH_CMD_ATTACH, 0);
+	mnl_attr_put_u32(nlh, BRPATH_A_BRIDGE_IFINDEX, 1);
+	nest = mnl_attr_nest_start(nlh, BRPATH_A_MATCH);
+	mnl_attr_put_u8(nlh, BRPATH_MATCH_A_SRC4_PLEN, 33);
+	mnl_attr_nest_end(nlh, nest);
+	expect("attach, filter prefix 33", nlh, ERANGE);
+
+	nlh = request(family, BRPATH_CMD_ATTACH, 0);
+	mnl_attr_put_u32(nlh, BRPATH_A_BRIDGE_IFINDEX, 1);
+	nest = mnl_attr_nest_start(nlh, BRPATH_A_MATCH);
+	mnl_attr_put_u16(nlh, BRPATH_MATCH_A_VLAN, 4096);
+	mnl_attr_nest_end(nlh, nest);
+	expect("attach, filter VLAN 4096", nlh, ERANGE);
+
+	nlh = request(family, BRPATH_CMD_ATTACH, 0);
+	mnl_attr_put_u32(nlh, BRPATH_A_BRIDGE_IFINDEX, 1);
+	nest = mnl_attr_nest_start(nlh, BRPATH_A_MATCH);
+	mnl_attr_put(nlh, BRPATH_MATCH_A_SMAC, 5, name);
+	mnl_attr_nest_end(nlh, nest);
+	expect("attach, filter MAC of 5 bytes", nlh, ERANGE);
+
+	nlh = request(family, BRPATH_CMD_ATTACH, 0);
+	mnl_attr_put_u32(nlh, BRPATH_A_BRIDGE_IFINDEX, 1);
+	mnl_attr_put_u32(nlh, BRPATH_A_MATCH, 1);
+	expect("attach, filter that is not a nest", nlh, EINVAL);
+
+	nlh = request(family, BRPATH_CMD_ATTACH, 0);
+	mnl_attr_put_u32(nlh, BRPATH_A_BRIDGE_IFINDEX, 1);
+	nest = mnl_attr_nest_start(nlh, BRPATH_A_MATCH);
+	mnl_attr_put_u8(nlh, BRPATH_MATCH_A_PROTO, 17);
+	mnl_attr_nest_end(nlh, nest);
+	expect("attach lo with a valid filter", nlh, EOPNOTSUPP);
 
 	nlh = request(family, 99, 0);
 	expect("unknown command", nlh, EOPNOTSUPP);

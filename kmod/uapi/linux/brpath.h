@@ -17,11 +17,13 @@
  *   attached in the caller's namespace).
  *
  * BRPATH_CMD_ATTACH (doit, CAP_NET_ADMIN over the namespace)
- *   Request: BRPATH_A_BRIDGE_IFINDEX or BRPATH_A_BRIDGE_NAME.
+ *   Request: BRPATH_A_BRIDGE_IFINDEX or BRPATH_A_BRIDGE_NAME, optionally
+ *   BRPATH_A_MATCH (a flow filter: only matching frames are counted).
  *   Instruments the bridge and every port it has; ports enslaved later are
  *   followed, ports and bridges that go away are dropped. Errors: ENODEV
  *   (no such device), EOPNOTSUPP (not a bridge), EEXIST (already attached),
- *   EINVAL (neither attribute given), each with an extended ack message.
+ *   EINVAL (neither attribute given, or a bad filter), each with an
+ *   extended ack message.
  *
  * BRPATH_CMD_DETACH (doit, CAP_NET_ADMIN)
  *   Request: BRPATH_A_BRIDGE_IFINDEX, BRPATH_A_BRIDGE_NAME or BRPATH_A_ALL.
@@ -35,8 +37,17 @@
  *   One message per port of every attached bridge, bridges in attach order,
  *   ports in the order they were added. Request may carry
  *   BRPATH_A_BRIDGE_IFINDEX or BRPATH_A_BRIDGE_NAME to dump one bridge.
- *   Each message: BRPATH_A_BRIDGE_IFINDEX, BRPATH_A_BRIDGE_NAME and one
- *   BRPATH_A_PORT nest of enum brpath_port_attr.
+ *   Each message: BRPATH_A_BRIDGE_IFINDEX, BRPATH_A_BRIDGE_NAME, the
+ *   bridge's BRPATH_A_MATCH if it has one, and one BRPATH_A_PORT nest of
+ *   enum brpath_port_attr (none for a bridge without ports).
+ *
+ * Flow filter (BRPATH_A_MATCH, enum brpath_match_attr)
+ * ----------------------------------------------------
+ * Every attribute given must match; none given matches every frame. VLAN
+ * tags (accelerated or in the frame) are looked through to the IP header.
+ * Addresses and ports are in network byte order; a prefix length of 0
+ * matches any address of that family, so "IPv4" alone is
+ * BRPATH_MATCH_A_SRC4 0.0.0.0 with BRPATH_MATCH_A_SRC4_PLEN 0.
  *
  * Stages
  * ------
@@ -127,6 +138,7 @@ enum brpath_attr {
 	BRPATH_A_BRIDGE_NAME,		/* string, < IFNAMSIZ */
 	BRPATH_A_ALL,			/* flag */
 	BRPATH_A_PORT,			/* nest, enum brpath_port_attr */
+	BRPATH_A_MATCH,			/* nest, enum brpath_match_attr */
 
 	__BRPATH_A_MAX
 };
@@ -186,5 +198,27 @@ enum brpath_dev_drops_attr {
 };
 
 #define BRPATH_DEV_DROPS_A_MAX (__BRPATH_DEV_DROPS_A_MAX - 1)
+
+enum brpath_match_attr {
+	BRPATH_MATCH_A_UNSPEC,
+	BRPATH_MATCH_A_PROTO,		/* u8, IP protocol (IPv4) or next header (IPv6) */
+	BRPATH_MATCH_A_SRC4,		/* be32 */
+	BRPATH_MATCH_A_SRC4_PLEN,	/* u8, 0..32, default 32 */
+	BRPATH_MATCH_A_DST4,		/* be32 */
+	BRPATH_MATCH_A_DST4_PLEN,	/* u8 */
+	BRPATH_MATCH_A_SRC6,		/* binary, 16 bytes */
+	BRPATH_MATCH_A_SRC6_PLEN,	/* u8, 0..128, default 128 */
+	BRPATH_MATCH_A_DST6,		/* binary, 16 bytes */
+	BRPATH_MATCH_A_DST6_PLEN,	/* u8 */
+	BRPATH_MATCH_A_SPORT,		/* be16, TCP, UDP, SCTP, UDP-Lite */
+	BRPATH_MATCH_A_DPORT,		/* be16 */
+	BRPATH_MATCH_A_SMAC,		/* binary, 6 bytes */
+	BRPATH_MATCH_A_DMAC,		/* binary, 6 bytes */
+	BRPATH_MATCH_A_VLAN,		/* u16, VLAN id 0..4095 of the outer tag */
+
+	__BRPATH_MATCH_A_MAX
+};
+
+#define BRPATH_MATCH_A_MAX (__BRPATH_MATCH_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_BRPATH_H */

@@ -1,0 +1,58 @@
+#!/bin/bash
+# The flow filter: of two flows on the same path, only the one matching
+# --match is counted, exactly; the other not at all. ARP from the bridge's
+# own neighbours is not counted either.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/brpath.sh"
+
+N=${N:-500}
+M=${M:-300}
+MAC_A=02:00:00:00:00:0a
+MAC_B=02:00:00:00:00:0b
+
+brpath_load
+ns_new host
+ns_new A
+ns_new B
+br_new host br0
+nic_port host br0 ethA A "$MAC_A"
+veth_port host br0 vethB B "$MAC_B"
+fdb_static host vethB "$MAC_B"
+
+step "attach with a filter; the filter is shown as given"
+bp host attach br0 --match "udp dst 10.0.1.0/24 dport 9"
+assert_eq "udp dst 10.0.1.0/24 dport 9" "$(bp host show -j | jq -r '.bridges[0].match')" "match in show -j"
+bp host show | grep -q '^bridge br0 (ifindex [0-9]*) counting only: udp dst 10.0.1.0/24 dport 9$' ||
+	fail "show does not say what it counts: $(bp host show | head -n 1)"
+
+step "$N matching and $M other frames through the bridge"
+recv_start B eth0 --timeout 60 --idle 3
+send A eth0 --dst-mac "$MAC_B" --count "$N" --size 200 --flow 1 \
+	--src-ip 10.0.0.2 --dst-ip 10.0.1.2 --dport 9
+send A eth0 --dst-mac "$MAC_B" --count "$M" --size 300 --flow 2 \
+	--src-ip 10.0.0.2 --dst-ip 10.0.1.2 --dport 10
+send A eth0 --dst-mac "$MAC_B" --count "$M" --size 300 --flow 3 \
+	--src-ip 10.0.0.2 --dst-ip 10.0.2.2 --dport 9
+recv_wait
+assert_eq $((N + 2 * M)) "$RECEIVED" "frames received by B (all flows)"
+bp_snap host
+assert_stages ethA "rx=$N br_in=$N br_fwd=$N"
+assert_stages vethB "br_out=$N tx=$N done=$N"
+assert_eq $((N * 200)) "$(bp_stage ethA rx bytes)" "ethA rx bytes (the matching flow only)"
+assert_closed ethA vethB
+
+step "ARP is not counted by an IPv4 UDP filter"
+bp host reset
+ip_ns A addr add 10.0.1.1/24 dev eth0
+in_ns A ping -c 2 -W 1 10.0.1.2 >/dev/null 2>&1 || true	# ARP requests, flooded
+bp_snap host
+assert_ge 1 "$(dev_stat host ethA rx_packets)" "ethA rx_packets (ARP went through)"
+assert_stages ethA ""
+assert_stages vethB ""
+
+step "a malformed filter is refused, by the tool and by the kernel"
+bp host detach br0
+rc=0; err=$(bp host attach br0 --match "udp dport 65536" 2>&1) || rc=$?
+assert_eq 2 "$rc" "exit code of a bad --match"
+assert_eq "brpath: bad --match filter: bad port: dport" "$err" "stderr of a bad --match"
+assert_eq "no bridge attached" "$(bp host show)" "nothing attached after a refused filter"
