@@ -57,18 +57,25 @@ static void brpath_port_base(struct brpath_port *port)
 	dev_get_stats(port->dev, &port->dev_base);
 }
 
-/* The veth peer's ingress is where a frame sent through the port is done. */
-static void brpath_peer_hook(struct brpath_port *port)
+/*
+ * The veth peer's ingress is where a frame sent through the port is done.
+ * The peer may live in another namespace: it is hooked only when that
+ * namespace belongs to the same user namespace as the bridge's, so whoever
+ * may attach the bridge also administers the peer.
+ */
+void brpath_peer_hook(struct brpath_port *port)
 {
 	struct nf_hook_ops *ops = &port->ops[BRPATH_HOOK_PEER_RX];
 	struct net_device *peer;
 
-	if (port->kind != BRPATH_PORT_VETH)
+	if (port->kind != BRPATH_PORT_VETH || port->peer)
 		return;
 	rcu_read_lock();
 	peer = port->dev->netdev_ops->ndo_get_peer_dev(port->dev);
-	if (peer)
+	if (peer && dev_net(peer)->user_ns == dev_net(port->dev)->user_ns)
 		netdev_hold(peer, &port->peer_tracker, GFP_ATOMIC);
+	else
+		peer = NULL;
 	rcu_read_unlock();
 	if (!peer)
 		return;
@@ -77,7 +84,7 @@ static void brpath_peer_hook(struct brpath_port *port)
 		netdev_put(peer, &port->peer_tracker);
 		return;
 	}
-	port->peer = peer;
+	WRITE_ONCE(port->peer, peer);
 }
 
 static void brpath_peer_unhook(struct brpath_port *port)
@@ -87,7 +94,7 @@ static void brpath_peer_unhook(struct brpath_port *port)
 	nf_unregister_net_hook(dev_net(port->peer),
 			       &port->ops[BRPATH_HOOK_PEER_RX]);
 	netdev_put(port->peer, &port->peer_tracker);
-	port->peer = NULL;
+	WRITE_ONCE(port->peer, NULL);
 }
 
 void brpath_peer_gone(const struct net_device *peer)
@@ -111,10 +118,12 @@ int brpath_port_add(struct brpath_bridge *br, struct net_device *dev)
 	if (brpath_port_find_rtnl(dev))
 		return 0;
 
-	port = kzalloc(sizeof(*port), GFP_KERNEL);
+	/* Charged to the attaching user's memory cgroup. */
+	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
 	if (!port)
 		return -ENOMEM;
-	port->stats = netdev_alloc_pcpu_stats(struct brpath_stats);
+	port->stats = __netdev_alloc_pcpu_stats(struct brpath_stats,
+						GFP_KERNEL_ACCOUNT);
 	if (!port->stats) {
 		err = -ENOMEM;
 		goto err_free_port;
@@ -202,7 +211,7 @@ int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
 		goto err_free_match;
 	}
 
-	br = kzalloc(sizeof(*br), GFP_KERNEL);
+	br = kzalloc(sizeof(*br), GFP_KERNEL_ACCOUNT);
 	if (!br) {
 		err = -ENOMEM;
 		goto err_free_match;

@@ -103,6 +103,7 @@ void brpath_bridge_reset(struct brpath_bridge *br);
 int brpath_port_add(struct brpath_bridge *br, struct net_device *dev);
 void brpath_port_remove(struct brpath_port *port);
 struct brpath_port *brpath_port_find_rtnl(const struct net_device *dev);
+void brpath_peer_hook(struct brpath_port *port);
 void brpath_peer_gone(const struct net_device *peer);
 void brpath_port_read(const struct brpath_port *port,
 		      struct brpath_stats *sum);
@@ -117,6 +118,7 @@ int brpath_probes_register(void);
 void brpath_probes_unregister(void);
 
 /* match.c */
+extern const struct nla_policy brpath_match_policy[BRPATH_MATCH_A_MAX + 1];
 struct brpath_match *brpath_match_parse(const struct nlattr *nest,
 					struct netlink_ext_ack *extack);
 int brpath_match_put(struct sk_buff *msg, const struct brpath_match *m);

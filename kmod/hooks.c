@@ -91,14 +91,31 @@ static inline bool brpath_wanted(const struct brpath_port *port,
 	return !match || brpath_match_skb(skb, match);
 }
 
+/*
+ * Hooks run in softirq or with BH disabled, except bridge hooks that an
+ * nfqueue verdict re-enters from process context: keep them on this CPU.
+ */
 static inline void brpath_count(struct brpath_port *port,
 				enum brpath_stage stage,
 				const struct sk_buff *skb)
 {
 	if (!brpath_wanted(port, skb))
 		return;
+	local_bh_disable();
 	brpath_stage_add(port, stage, brpath_frame_len(skb));
 	brpath_seen_add(skb, port->dev, stage);
+	local_bh_enable();
+}
+
+/* @skb is gone: forget where it was seen, the address will be reused. */
+static void brpath_seen_forget(struct brpath_seen *seen,
+			       const struct sk_buff *skb)
+{
+	unsigned int i;
+
+	for (i = 0; i < BRPATH_SEEN; i++)
+		if (seen->skb[i] == skb)
+			seen->skb[i] = NULL;
 }
 
 static unsigned int brpath_rx_hook(void *priv, struct sk_buff *skb,
@@ -230,47 +247,61 @@ static void brpath_drop_count(struct brpath_port *port, enum brpath_stage stage,
 static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 {
 	struct brpath_seen *seen = this_cpu_ptr(&brpath_seen);
+	const struct net_device *dev = NULL;
 	struct brpath_port *port;
 	unsigned int n, i;
+	u8 stage = 0;
 
-	for (n = 1; n <= BRPATH_SEEN; n++) {
+	for (n = 1; n <= BRPATH_SEEN && !dev; n++) {
 		i = (seen->head - n) % BRPATH_SEEN;
-		if (seen->skb[i] != skb)
-			continue;
-		seen->skb[i] = NULL;
+		if (seen->skb[i] == skb) {
+			dev = seen->dev[i];
+			stage = seen->stage[i];
+		}
+	}
+	if (dev) {
+		brpath_seen_forget(seen, skb);
 		/*
-		 * The same address may be a new skb that never passed a hook:
-		 * a frame on the path is still on a device of the same bridge
-		 * (the in-port, the out-port once forwarding has begun, or the
-		 * bridge that br_netfilter borrows). After br_local or done it
-		 * has left the bridge path.
+		 * A frame on the path is still on a device of the same bridge
+		 * (the in-port, the out-port once forwarding has begun, the
+		 * bridge that br_netfilter borrows) or in the veth peer's
+		 * backlog; anything else is a new skb at a reused address.
+		 * After br_local or done the frame has left the bridge path.
 		 */
-		port = brpath_port_lookup(seen->dev[i]);
-		if (!port || !brpath_on_bridge(skb->dev, port->br))
+		port = brpath_port_lookup(dev);
+		if (!port || (!brpath_on_bridge(skb->dev, port->br) &&
+			      skb->dev != READ_ONCE(port->peer)))
 			return;
-		if (seen->stage[i] != BRPATH_STAGE_BR_LOCAL &&
-		    seen->stage[i] != BRPATH_STAGE_DONE)
-			brpath_drop_count(port, seen->stage[i], reason);
+		if (stage != BRPATH_STAGE_BR_LOCAL && stage != BRPATH_STAGE_DONE)
+			brpath_drop_count(port, stage, reason);
 		return;
 	}
 	/*
 	 * Not seen lately: a frame queued on the transmit side of a port (a
 	 * qdisc, a driver ring) has its Ethernet header pushed. A frame the
-	 * receive side drops before rx is left to the device's rx_dropped.
+	 * receive side drops before rx is left to the device's rx_dropped,
+	 * and the copies that packet sockets take are not on the path.
 	 */
-	if (skb_mac_header_was_set(skb) && skb->data > skb_mac_header(skb))
+	if (!skb_mac_header_was_set(skb) || skb->data != skb_mac_header(skb) ||
+	    skb->pkt_type == PACKET_OUTGOING)
 		return;
 	port = brpath_port_lookup(skb->dev);
 	if (port && brpath_wanted(port, skb))
 		brpath_drop_count(port, BRPATH_STAGE_TX, reason);
 }
 
-/* A tap's backend read the frame: tun_do_read() consumes it. */
+/*
+ * A tap's backend read the frame: tun_do_read() consumes it. The copies a
+ * packet socket (tcpdump) takes of transmitted frames are not the frame.
+ */
 static void brpath_consume_probe(BRPATH_CONSUME_PROBE_ARGS)
 {
-	struct brpath_port *port = brpath_port_lookup(skb->dev);
+	struct brpath_port *port;
 
-	if (port && port->kind == BRPATH_PORT_TAP && brpath_wanted(port, skb))
+	brpath_seen_forget(this_cpu_ptr(&brpath_seen), skb);
+	port = brpath_port_lookup(skb->dev);
+	if (port && port->kind == BRPATH_PORT_TAP &&
+	    skb->pkt_type != PACKET_OUTGOING && brpath_wanted(port, skb))
 		brpath_stage_add(port, BRPATH_STAGE_DONE, brpath_frame_len(skb));
 }
 

@@ -46,12 +46,31 @@ static void brpath_unregister(struct net_device *dev)
 	brpath_peer_gone(dev);
 }
 
+/* A veth peer moved into another namespace (as containers are set up). */
+static void brpath_register(struct net_device *dev)
+{
+	struct brpath_port *port;
+	struct net_device *peer;
+
+	if (!dev->netdev_ops->ndo_get_peer_dev)
+		return;
+	rcu_read_lock();
+	peer = dev->netdev_ops->ndo_get_peer_dev(dev);
+	rcu_read_unlock();
+	port = peer ? brpath_port_find_rtnl(peer) : NULL;
+	if (port)
+		brpath_peer_hook(port);
+}
+
 static int brpath_netdev_event(struct notifier_block *nb, unsigned long event,
 			       void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 
 	switch (event) {
+	case NETDEV_REGISTER:
+		brpath_register(dev);
+		break;
 	case NETDEV_CHANGEUPPER:
 		brpath_changeupper(dev, ptr);
 		break;

@@ -17,7 +17,7 @@
 
 #include "brpath.h"
 
-static const struct nla_policy brpath_match_policy[BRPATH_MATCH_A_MAX + 1] = {
+const struct nla_policy brpath_match_policy[BRPATH_MATCH_A_MAX + 1] = {
 	[BRPATH_MATCH_A_PROTO] = { .type = NLA_U8 },
 	[BRPATH_MATCH_A_SRC4] = { .type = NLA_BE32 },
 	[BRPATH_MATCH_A_SRC4_PLEN] = NLA_POLICY_MAX(NLA_U8, 32),
@@ -34,6 +34,15 @@ static const struct nla_policy brpath_match_policy[BRPATH_MATCH_A_MAX + 1] = {
 	[BRPATH_MATCH_A_VLAN] = NLA_POLICY_MAX(NLA_U16, VLAN_VID_MASK),
 };
 
+static int brpath_plen_alone(struct nlattr **tb, int plen, int addr,
+			     struct netlink_ext_ack *extack)
+{
+	if (!tb[plen] || tb[addr])
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, tb[plen], "prefix length without its address");
+	return -EINVAL;
+}
+
 static u8 brpath_plen(struct nlattr **tb, int attr, u8 full)
 {
 	return tb[attr] ? nla_get_u8(tb[attr]) : full;
@@ -48,6 +57,12 @@ struct brpath_match *brpath_match_parse(const struct nlattr *nest,
 
 	err = nla_parse_nested(tb, BRPATH_MATCH_A_MAX, nest, brpath_match_policy,
 			       extack);
+	if (err)
+		return ERR_PTR(err);
+	err = brpath_plen_alone(tb, BRPATH_MATCH_A_SRC4_PLEN, BRPATH_MATCH_A_SRC4, extack) ?:
+	      brpath_plen_alone(tb, BRPATH_MATCH_A_DST4_PLEN, BRPATH_MATCH_A_DST4, extack) ?:
+	      brpath_plen_alone(tb, BRPATH_MATCH_A_SRC6_PLEN, BRPATH_MATCH_A_SRC6, extack) ?:
+	      brpath_plen_alone(tb, BRPATH_MATCH_A_DST6_PLEN, BRPATH_MATCH_A_DST6, extack);
 	if (err)
 		return ERR_PTR(err);
 	if ((tb[BRPATH_MATCH_A_SRC4] || tb[BRPATH_MATCH_A_DST4]) &&

@@ -17,7 +17,7 @@ static const struct nla_policy brpath_policy[BRPATH_A_MAX + 1] = {
 	[BRPATH_A_BRIDGE_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[BRPATH_A_BRIDGE_NAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[BRPATH_A_ALL] = { .type = NLA_FLAG },
-	[BRPATH_A_MATCH] = { .type = NLA_NESTED },
+	[BRPATH_A_MATCH] = NLA_POLICY_NESTED(brpath_match_policy),
 };
 
 /* The bridge device a request names, in the caller's namespace. */

@@ -38,10 +38,16 @@ for nf in 0 1; do
 	for size in 64 1500; do
 		step "$N frames of $size bytes, br_netfilter call-iptables=$nf"
 		bp host reset br0
+		# A capture on tap0 (like tcpdump) takes copies of what the
+		# tap transmits: they must not count as read by the guest.
+		recv_start host tap0 --outgoing --count "$N" --timeout 60
+		capture=$RECV_ID
 		recv_start B eth0 --count "$N" --timeout 60
 		send A eth0 --dst-mac "$VM0" --count "$N" --size "$size"
 		recv_wait
 		assert_eq "$N" "$RECEIVED" "frames received by B"
+		recv_wait "$capture"
+		assert_eq "$N" "$RECEIVED" "frames captured on tap0"
 		bp_snap host
 		bp host show br0
 		assert_stages ethA "rx=$N br_in=$N br_fwd=$N"

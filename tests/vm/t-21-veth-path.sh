@@ -59,3 +59,27 @@ for nf in 0 1; do
 		assert_closed ethA vethC0 vethC1 ethB
 	done
 done
+
+step "a container end moved into its namespace after the host end joined br0"
+# Container managers create the pair on the host, enslave the host end,
+# then move the other end: done must follow it into the new namespace.
+ns_new D
+MAC_D=02:00:00:00:03:00
+ip_ns host link add vethD type veth peer name vethDp
+no_ipv6 host vethD
+no_ipv6 host vethDp
+ip_ns host link set vethD master br0
+ip_ns host link set vethD up
+ip_ns host link set vethDp netns "$(nsname D)"
+ip_ns D link set vethDp name eth0
+ip_ns D link set eth0 address "$MAC_D"
+ip_ns D link set eth0 up
+fdb_static host vethD "$MAC_D"
+bp host reset
+recv_start D eth0 --count "$N" --timeout 60
+send A eth0 --dst-mac "$MAC_D" --count "$N" --size 64
+recv_wait
+assert_eq "$N" "$RECEIVED" "frames received in D"
+bp_snap host
+assert_stages vethD "br_out=$N tx=$N done=$N"
+assert_closed vethD
