@@ -125,7 +125,15 @@ int brpath_match_put(struct sk_buff *msg, const struct brpath_match *m);
 bool brpath_match_skb(const struct sk_buff *skb, const struct brpath_match *m);
 
 /* netlink.c */
+extern struct genl_family brpath_family;
 int brpath_genl_register(void);
 void brpath_genl_unregister(void);
+int brpath_put_stages(struct sk_buff *skb, const struct brpath_stats *sum);
+int brpath_put_drops(struct sk_buff *skb, const struct brpath_stats *sum);
+
+/* stream.c */
+int brpath_stream_set(struct net *net, u32 interval_us);
+int brpath_stream_init(void);
+void brpath_stream_exit(void);
 
 #endif /* _BRPATH_H */

@@ -89,9 +89,12 @@ static int __init brpath_init(void)
 {
 	int err;
 
-	err = register_netdevice_notifier(&brpath_netdev_notifier);
+	err = brpath_stream_init();
 	if (err)
 		return err;
+	err = register_netdevice_notifier(&brpath_netdev_notifier);
+	if (err)
+		goto err_stream_exit;
 	err = brpath_genl_register();
 	if (err)
 		goto err_unregister_notifier;
@@ -100,6 +103,8 @@ static int __init brpath_init(void)
 
 err_unregister_notifier:
 	unregister_netdevice_notifier(&brpath_netdev_notifier);
+err_stream_exit:
+	brpath_stream_exit();
 	return err;
 }
 
@@ -113,6 +118,8 @@ static void __exit brpath_exit(void)
 		brpath_bridge_detach(br);
 	rtnl_unlock();
 	unregister_netdevice_notifier(&brpath_netdev_notifier);
+	/* No WATCH can come any more: stop every namespace's snapshots. */
+	brpath_stream_exit();
 	/* Ports and bridges are freed by RCU callbacks in this module. */
 	rcu_barrier();
 }

@@ -11,13 +11,16 @@
 #include "brpath.h"
 #include "compat.h"
 
-static struct genl_family brpath_family;
+static struct netlink_range_validation brpath_interval_range __ro_after_init = {
+	.max = 10 * USEC_PER_SEC,
+};
 
 static const struct nla_policy brpath_policy[BRPATH_A_MAX + 1] = {
 	[BRPATH_A_BRIDGE_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[BRPATH_A_BRIDGE_NAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[BRPATH_A_ALL] = { .type = NLA_FLAG },
 	[BRPATH_A_MATCH] = NLA_POLICY_NESTED(brpath_match_policy),
+	[BRPATH_A_INTERVAL_US] = NLA_POLICY_FULL_RANGE(NLA_U32, &brpath_interval_range),
 };
 
 /* The bridge device a request names, in the caller's namespace. */
@@ -150,7 +153,7 @@ static int brpath_nl_reset(struct sk_buff *skb, struct genl_info *info)
 	return brpath_nl_each(info, brpath_bridge_reset);
 }
 
-static int brpath_put_stages(struct sk_buff *skb, const struct brpath_stats *sum)
+int brpath_put_stages(struct sk_buff *skb, const struct brpath_stats *sum)
 {
 	struct nlattr *nest;
 	unsigned int stage;
@@ -171,7 +174,7 @@ static int brpath_put_stages(struct sk_buff *skb, const struct brpath_stats *sum
 	return 0;
 }
 
-static int brpath_put_drops(struct sk_buff *skb, const struct brpath_stats *sum)
+int brpath_put_drops(struct sk_buff *skb, const struct brpath_stats *sum)
 {
 	unsigned int stage, reason;
 	struct nlattr *nest;
@@ -331,6 +334,31 @@ out:
 	return err < 0 ? err : skb->len;
 }
 
+static int brpath_nl_watch(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[BRPATH_A_INTERVAL_US];
+	u32 interval;
+	int err;
+
+	if (!attr) {
+		NL_SET_ERR_MSG(info->extack, "interval required");
+		return -EINVAL;
+	}
+	interval = nla_get_u32(attr);
+	if (interval && interval < USEC_PER_MSEC) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "interval below 1 ms");
+		return -ERANGE;
+	}
+	rtnl_lock();
+	err = brpath_stream_set(genl_info_net(info), interval);
+	rtnl_unlock();
+	return err;
+}
+
+static const struct genl_multicast_group brpath_mcgrps[] = {
+	[BRPATH_MCGRP_SNAPSHOTS] = { .name = BRPATH_MCGRP_SNAPSHOTS_NAME },
+};
+
 static const struct genl_small_ops brpath_ops[] = {
 	{
 		.cmd = BRPATH_CMD_GET_STATUS,
@@ -355,9 +383,14 @@ static const struct genl_small_ops brpath_ops[] = {
 		.cmd = BRPATH_CMD_GET_PORT,
 		.dumpit = brpath_nl_dump_ports,
 	},
+	{
+		.cmd = BRPATH_CMD_WATCH,
+		.doit = brpath_nl_watch,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
 };
 
-static struct genl_family brpath_family __ro_after_init = {
+struct genl_family brpath_family __ro_after_init = {
 	.name = BRPATH_GENL_NAME,
 	.version = BRPATH_GENL_VERSION,
 	.maxattr = BRPATH_A_MAX,
@@ -366,6 +399,8 @@ static struct genl_family brpath_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.small_ops = brpath_ops,
 	.n_small_ops = ARRAY_SIZE(brpath_ops),
+	.mcgrps = brpath_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(brpath_mcgrps),
 	.resv_start_op = __BRPATH_CMD_MAX,
 };
 

@@ -17,6 +17,7 @@ static const struct {
 	{ "detach", cmd_detach, "BRIDGE|--all", "Stop counting on BRIDGE, or on every bridge" },
 	{ "reset", cmd_reset, "[BRIDGE|--all]", "Zero the counters of BRIDGE, or of every bridge" },
 	{ "show", cmd_show, "[BRIDGE] [-j|--json]", "Per-stage counters, loss per hop and drops" },
+	{ "watch", cmd_watch, "[-i IVAL] [-o FILE] [-c N]", "Stream per-interval counter deltas as JSON lines or CSV" },
 };
 
 int errf(const char *fmt, ...)

@@ -15,10 +15,13 @@ int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_reset(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 struct nl;
 /* show.c: dump every port (of @bridge, or of all bridges) into @model */
 int model_dump(struct nl *nl, struct json_object *model, const char *bridge);
+struct nlattr;
+struct json_object *model_port(const struct nlattr *nest);
 
 /* model.c: the JSON model shared by the table and JSON outputs */
 extern const char *const stage_names[];

@@ -12,14 +12,39 @@
 #include "brpath.h"
 #include "nl.h"
 
+static void mcast_group(const struct nlattr *groups, struct nl *nl)
+{
+	const struct nlattr *group, *attr;
+
+	mnl_attr_for_each_nested(group, groups) {
+		const char *name = NULL;
+		uint32_t id = 0;
+
+		mnl_attr_for_each_nested(attr, group) {
+			if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GRP_NAME &&
+			    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+				name = mnl_attr_get_str(attr);
+			if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GRP_ID &&
+			    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				id = mnl_attr_get_u32(attr);
+		}
+		if (name && !strcmp(name, BRPATH_MCGRP_SNAPSHOTS_NAME))
+			nl->mcgrp_snapshots = id;
+	}
+}
+
 static int family_cb(const struct nlmsghdr *nlh, void *data)
 {
+	struct nl *nl = data;
 	struct nlattr *attr;
 
-	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr))
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
 		if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
 		    mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
-			*(uint16_t *)data = mnl_attr_get_u16(attr);
+			nl->family = mnl_attr_get_u16(attr);
+		if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GROUPS)
+			mcast_group(attr, nl);
+	}
 	return MNL_CB_OK;
 }
 
@@ -54,7 +79,8 @@ int nl_open(struct nl *nl)
 
 	nlh = put_header(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, NLM_F_ACK);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, BRPATH_GENL_NAME);
-	if (nl_talk(nl, nlh, family_cb, &nl->family, NULL) < 0 || !nl->family) {
+	nl->mcgrp_snapshots = 0;
+	if (nl_talk(nl, nlh, family_cb, nl, NULL) < 0 || !nl->family) {
 		if (errno == ENOENT || !nl->family)
 			return errf("kernel module not loaded (generic netlink family \"%s\" not found); load it with: insmod kmod/brpath.ko",
 				    BRPATH_GENL_NAME);

@@ -89,7 +89,7 @@ static struct json_object *dev_drops(const struct nlattr *nest)
 	return o;
 }
 
-static struct json_object *port_object(const struct nlattr *nest)
+struct json_object *model_port(const struct nlattr *nest)
 {
 	struct json_object *port, *stages, *drops;
 	const struct nlattr *attr;
@@ -173,7 +173,7 @@ static int port_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (port)
 		json_object_array_add(json_object_object_get(br, "ports"),
-				      port_object(port));
+				      model_port(port));
 	return MNL_CB_OK;
 }
 

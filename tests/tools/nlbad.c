@@ -170,6 +170,20 @@ int main(void)
 	mnl_attr_nest_end(nlh, nest);
 	expect("attach lo with a valid filter", nlh, EOPNOTSUPP);
 
+	nlh = request(family, BRPATH_CMD_WATCH, 0);
+	expect("watch without an interval", nlh, EINVAL);
+
+	nlh = request(family, BRPATH_CMD_WATCH, 0);
+	mnl_attr_put_u32(nlh, BRPATH_A_INTERVAL_US, 999);
+	expect("watch every 999 us", nlh, ERANGE);
+
+	nlh = request(family, BRPATH_CMD_WATCH, 0);
+	mnl_attr_put_u32(nlh, BRPATH_A_INTERVAL_US, 10000001);
+	expect("watch every 10.000001 s", nlh, ERANGE);
+
+	nlh = request(family, BRPATH_CMD_SNAPSHOT, 0);
+	expect("snapshot, a multicast-only command", nlh, EOPNOTSUPP);
+
 	nlh = request(family, 99, 0);
 	expect("unknown command", nlh, EOPNOTSUPP);
 

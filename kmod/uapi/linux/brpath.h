@@ -41,6 +41,22 @@
  *   bridge's BRPATH_A_MATCH if it has one, and one BRPATH_A_PORT nest of
  *   enum brpath_port_attr (none for a bridge without ports).
  *
+ * BRPATH_CMD_WATCH (doit, CAP_NET_ADMIN)
+ *   Request: BRPATH_A_INTERVAL_US (u32, 1000..10000000, or 0 to stop).
+ *   Starts (or changes, or stops) snapshots of the caller's namespace on
+ *   the multicast group BRPATH_MCGRP_SNAPSHOTS. Join the group first:
+ *   snapshots stop by themselves once the group has no member.
+ *
+ * BRPATH_CMD_SNAPSHOT (multicast only, group "snapshots")
+ *   Every interval, one message per port of every attached bridge of the
+ *   namespace: BRPATH_A_SEQ (u64, one per snapshot, +1 each interval),
+ *   BRPATH_A_TIME_NS (u64, CLOCK_MONOTONIC), BRPATH_A_NPORTS (u32, ports
+ *   in this snapshot), the bridge attributes and BRPATH_A_PORT as in
+ *   GET_PORT, without BRPATH_PORT_A_DEV_DROPS. A reader that lost messages
+ *   (ENOBUFS) sees a gap in BRPATH_A_SEQ or fewer than BRPATH_A_NPORTS
+ *   messages of one snapshot; counters are cumulative, so later snapshots
+ *   still add up.
+ *
  * Flow filter (BRPATH_A_MATCH, enum brpath_match_attr)
  * ----------------------------------------------------
  * Every attribute given must match; none given matches every frame. VLAN
@@ -74,6 +90,11 @@
 
 #define BRPATH_GENL_NAME	"brpath"
 #define BRPATH_GENL_VERSION	1
+#define BRPATH_MCGRP_SNAPSHOTS_NAME	"snapshots"
+
+enum brpath_mcgrp {
+	BRPATH_MCGRP_SNAPSHOTS,
+};
 
 /* Stages in path order; netlink carries the value, people see the name. */
 enum brpath_stage {
@@ -124,6 +145,8 @@ enum brpath_cmd {
 	BRPATH_CMD_DETACH,
 	BRPATH_CMD_RESET,
 	BRPATH_CMD_GET_PORT,
+	BRPATH_CMD_WATCH,
+	BRPATH_CMD_SNAPSHOT,
 
 	__BRPATH_CMD_MAX
 };
@@ -139,6 +162,11 @@ enum brpath_attr {
 	BRPATH_A_ALL,			/* flag */
 	BRPATH_A_PORT,			/* nest, enum brpath_port_attr */
 	BRPATH_A_MATCH,			/* nest, enum brpath_match_attr */
+	BRPATH_A_PAD,
+	BRPATH_A_INTERVAL_US,		/* u32 */
+	BRPATH_A_SEQ,			/* u64 */
+	BRPATH_A_TIME_NS,		/* u64 */
+	BRPATH_A_NPORTS,		/* u32 */
 
 	__BRPATH_A_MAX
 };

@@ -1,0 +1,89 @@
+#!/bin/bash
+# Streaming snapshots: the sum of a watch time series (JSON lines and CSV)
+# equals the final counters, to the packet; a reader that stalls reports
+# the snapshots it missed; only CAP_NET_ADMIN may start a stream.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/brpath.sh"
+
+N=${N:-1000}
+MAC_A=02:00:00:00:00:0a
+MAC_B=02:00:00:00:00:0b
+
+brpath_load
+ns_new host
+ns_new A
+ns_new B
+br_new host br0
+nic_port host br0 ethA A "$MAC_A"
+veth_port host br0 vethB B "$MAC_B"
+fdb_static host vethB "$MAC_B"
+bp host attach br0 --match udp
+bp host reset
+
+lines_ge() { [ "$(cat "$1" 2>/dev/null | wc -l)" -ge "$2" ]; }
+
+# watch_start NAME EXT ARGS...: brpath watch in the background writing
+# $BP_TMP/NAME.EXT; returns once it has written its first snapshot.
+watch_start() {
+	local name=$1 file=$BP_TMP/$1.$2 lines=1
+	shift 2
+	[ "${file%.csv}" = "$file" ] || lines=2	# the CSV header, then a row
+	_nsx host
+	"${_NSX[@]}" "$BRPATH" watch -o "$file" "$@" 2>"$BP_TMP/$name.err" &
+	eval "WATCH_$name=$!"
+	defer _proc_stop "$!"
+	wait_for 10 lines_ge "$file" "$lines" ||
+		fail "watch $name: nothing within 10 s: $(cat "$BP_TMP/$name.err")"
+}
+
+# watch_stop NAME: SIGINT, then its summary line on stderr must say so.
+watch_stop() {
+	local pid rc=0
+	eval "pid=\$WATCH_$1"
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	log "watch $1: $(cat "$BP_TMP/$1.err")"
+	assert_eq 0 "$rc" "exit code of watch $1"
+	grep -Eq '^brpath: watch: [0-9]+ snapshots written, [0-9]+ missed \([0-9]+ receive overruns\)$' \
+		"$BP_TMP/$1.err" || fail "watch $1: no summary line"
+}
+
+step "watch every 10 ms (JSON lines and CSV) while $N frames pass"
+watch_start fast jsonl -i 10ms
+watch_start csv csv -i 10ms
+send A eth0 --dst-mac "$MAC_B" --count "$N" --size 100
+sleep 1
+watch_stop fast
+watch_stop csv
+bp_snap host
+assert_ge 10 "$(wc -l <"$BP_TMP/fast.jsonl")" "snapshots written"
+for ps in ethA:rx ethA:br_in ethA:br_fwd vethB:br_out vethB:tx vethB:done; do
+	port=${ps%%:*} stage=${ps#*:}
+	assert_eq "$N" "$(bp_stage "$port" "$stage")" "$port $stage packets"
+	assert_eq "$N" "$(jq -s "[.[].ports[] | select(.port == \"$port\") | .stages.$stage.packets] | add" "$BP_TMP/fast.jsonl")" \
+		"sum of $port $stage packets over the JSON lines"
+	assert_eq $((N * 100)) "$(jq -s "[.[].ports[] | select(.port == \"$port\") | .stages.$stage.bytes] | add" "$BP_TMP/fast.jsonl")" \
+		"sum of $port $stage bytes over the JSON lines"
+	assert_eq "$N" "$(awk -F, -v p="$port" -v s="$stage" '$5 == p && $6 == s { n += $7 } END { print n + 0 }' "$BP_TMP/csv.csv")" \
+		"sum of $port $stage packets over the CSV rows"
+done
+assert_eq true "$(jq -s '[range(1; length) as $i | (.[$i].seq - .[$i - 1].seq - 1) == .[$i].missed] | all' "$BP_TMP/fast.jsonl")" \
+	"every gap in seq between two lines is in the later line's missed"
+
+step "a reader that stalls for a second reports what it missed"
+watch_start slow jsonl -i 1ms --rcvbuf 4096
+kill -STOP "$WATCH_slow"
+sleep 1
+kill -CONT "$WATCH_slow"
+sleep 0.5
+watch_stop slow
+missed=$(sed -n 's/.* written, \([0-9]*\) missed.*/\1/p' "$BP_TMP/slow.err")
+assert_ge 1 "$missed" "missed snapshots in the summary"
+assert_ge 1 "$(jq -s '[.[].missed] | add' "$BP_TMP/slow.jsonl")" "missed snapshots in the JSON lines"
+
+step "starting a stream needs CAP_NET_ADMIN"
+rc=0
+err=$(in_ns host setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$BRPATH" watch -c 1 2>&1) || rc=$?
+assert_eq 1 "$rc" "exit code of unprivileged watch"
+assert_eq "brpath: watch: Operation not permitted" "$err" "stderr of unprivileged watch"

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * watch: the kernel's snapshots, written as per-interval deltas.
+ *
+ *   brpath watch [-i INTERVAL] [-o FILE] [-c COUNT] [--rcvbuf BYTES]
+ *
+ * INTERVAL: 1ms..10s (units us, ms, s; default 10ms). FILE ending in .csv
+ * gets CSV, anything else JSON lines; default stdout. The first line holds
+ * the counters since attach or reset, every later one what changed since
+ * the line before, so a column adds up to the final counters. Snapshots
+ * that did not arrive whole (a slow reader, ENOBUFS) are counted in
+ * "missed" of the next line and in the summary on stderr, never silently
+ * skipped. Stops after COUNT snapshots, or on SIGINT/SIGTERM, after
+ * flushing what it has.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/brpath.h>
+#include <linux/genetlink.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "brpath.h"
+#include "nl.h"
+
+struct watch {
+	FILE *out;
+	bool csv;
+	uint64_t limit, written, missed, missed_line, overruns;
+	bool have_seq;
+	uint64_t seq, time_ns;		/* the snapshot being gathered */
+	uint32_t nports, got;
+	struct json_object *ports;	/* its ports, from model_port() */
+	struct json_object *prev;	/* "bridge/port" -> last stages written */
+	int error;			/* errno of a failed write */
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* "10ms", "500us", "1s", "2000" (us) into microseconds. */
+static int parse_interval(const char *s, uint32_t *us)
+{
+	unsigned long long v, mult = 1;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -1;
+	if (!strcmp(end, "ms"))
+		mult = 1000;
+	else if (!strcmp(end, "s"))
+		mult = 1000000;
+	else if (*end && strcmp(end, "us"))
+		return -1;
+	if (v > 10000000 / mult || v * mult < 1000)
+		return -1;
+	*us = v * mult;
+	return 0;
+}
+
+static uint64_t stage_value(struct json_object *stages, const char *stage,
+			    const char *field)
+{
+	struct json_object *s;
+
+	if (!stages || !json_object_object_get_ex(stages, stage, &s))
+		return 0;
+	return json_object_get_uint64(json_object_object_get(s, field));
+}
+
+static void emit(struct watch *w)
+{
+	struct json_object *line = NULL, *list = NULL;
+	size_t i, j;
+
+	if (!w->csv) {
+		line = json_object_new_object();
+		list = json_object_new_array();
+		json_object_object_add(line, "seq", json_object_new_uint64(w->seq));
+		json_object_object_add(line, "time_ns", json_object_new_uint64(w->time_ns));
+		json_object_object_add(line, "missed", json_object_new_uint64(w->missed_line));
+		json_object_object_add(line, "ports", list);
+	}
+	for (i = 0; i < json_object_array_length(w->ports); i++) {
+		struct json_object *port = json_object_array_get_idx(w->ports, i);
+		struct json_object *stages = json_object_object_get(port, "stages");
+		const char *br = json_object_get_string(json_object_object_get(port, "bridge"));
+		const char *name = json_object_get_string(json_object_object_get(port, "name"));
+		struct json_object *prev = NULL, *delta = json_object_new_object();
+		char key[64];
+
+		snprintf(key, sizeof(key), "%s/%s", br, name);
+		json_object_object_get_ex(w->prev, key, &prev);
+		for (j = 0; j < BRPATH_STAGE_MAX; j++) {
+			uint64_t p = stage_value(stages, stage_names[j], "packets") -
+				     stage_value(prev, stage_names[j], "packets");
+			uint64_t b = stage_value(stages, stage_names[j], "bytes") -
+				     stage_value(prev, stage_names[j], "bytes");
+			struct json_object *s = json_object_new_object();
+
+			if (w->csv)
+				fprintf(w->out, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s,%s,%s,%" PRIu64 ",%" PRIu64 "\n",
+					w->seq, w->time_ns, w->missed_line, br, name,
+					stage_names[j], p, b);
+			json_object_object_add(s, "packets", json_object_new_uint64(p));
+			json_object_object_add(s, "bytes", json_object_new_uint64(b));
+			json_object_object_add(delta, stage_names[j], s);
+		}
+		json_object_object_add(w->prev, key, json_object_get(stages));
+		if (list) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "bridge", json_object_new_string(br));
+			json_object_object_add(o, "port", json_object_new_string(name));
+			json_object_object_add(o, "stages", delta);
+			json_object_array_add(list, o);
+		} else {
+			json_object_put(delta);
+		}
+	}
+	if (line) {
+		fprintf(w->out, "%s\n", json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN));
+		json_object_put(line);
+	}
+	/* Whole snapshots, as they come: a reader of the file sees them live. */
+	if ((fflush(w->out) || ferror(w->out)) && !w->error)
+		w->error = errno ? errno : EIO;
+	w->written++;
+	w->missed_line = 0;
+}
+
+/* The snapshot being gathered is over: write it if it came whole. */
+static void finish(struct watch *w)
+{
+	if (!w->ports)
+		return;
+	if (w->got == w->nports) {
+		emit(w);
+	} else {
+		w->missed++;
+		w->missed_line++;
+	}
+	json_object_put(w->ports);
+	w->ports = NULL;
+}
+
+static int snapshot_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *port = NULL, *attr;
+	uint64_t seq = 0, time_ns = 0;
+	struct watch *w = data;
+	const char *br = "?";
+	uint32_t nports = 0;
+	struct json_object *o;
+
+	if (((struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->cmd != BRPATH_CMD_SNAPSHOT)
+		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(attr)) {
+		case BRPATH_A_SEQ:
+			if (mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
+				seq = mnl_attr_get_u64(attr);
+			break;
+		case BRPATH_A_TIME_NS:
+			if (mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
+				time_ns = mnl_attr_get_u64(attr);
+			break;
+		case BRPATH_A_NPORTS:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				nports = mnl_attr_get_u32(attr);
+			break;
+		case BRPATH_A_BRIDGE_NAME:
+			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+				br = mnl_attr_get_str(attr);
+			break;
+		case BRPATH_A_PORT:
+			port = attr;
+			break;
+		}
+	}
+	if (!seq || !port)
+		return MNL_CB_OK;
+	if (!w->ports || seq != w->seq) {
+		finish(w);
+		/* Snapshots of which not one message arrived. */
+		if (w->have_seq && seq > w->seq + 1) {
+			w->missed += seq - w->seq - 1;
+			w->missed_line += seq - w->seq - 1;
+		}
+		w->have_seq = true;
+		w->seq = seq;
+		w->time_ns = time_ns;
+		w->nports = nports;
+		w->got = 0;
+		w->ports = json_object_new_array();
+	}
+	o = model_port(port);
+	json_object_object_add(o, "bridge", json_object_new_string(br));
+	json_object_array_add(w->ports, o);
+	if (++w->got == w->nports)
+		finish(w);
+	return w->limit && w->written >= w->limit ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+static int set_interval(struct nl *nl, uint32_t us)
+{
+	struct nlmsghdr *nlh = nl_request(nl, BRPATH_CMD_WATCH, NLM_F_ACK);
+
+	mnl_attr_put_u32(nlh, BRPATH_A_INTERVAL_US, us);
+	return nl_talk(nl, nlh, NULL, NULL, "watch");
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct watch w = { .out = stdout };
+	struct sigaction sa = { .sa_handler = on_signal };
+	const char *file = NULL;
+	static struct nl nl;
+	uint32_t interval = 10000;
+	int rcvbuf = 0, i, ret = 1;
+	unsigned long long n;
+	ssize_t len;
+
+	for (i = 1; i < argc; i++) {
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(argv[i], "-i") && val && !parse_interval(val, &interval))
+			i++;
+		else if (!strcmp(argv[i], "-o") && val)
+			file = argv[++i];
+		else if (!strcmp(argv[i], "-c") && val && sscanf(val, "%llu", &n) == 1 && n)
+			w.limit = n, i++;
+		else if (!strcmp(argv[i], "--rcvbuf") && val && (rcvbuf = atoi(val)) > 0)
+			i++;
+		else {
+			errf("usage: " PROG " watch [-i INTERVAL(1ms..10s)] [-o FILE.csv|FILE.jsonl] [-c COUNT] [--rcvbuf BYTES]");
+			return 2;
+		}
+	}
+	if (file && strcmp(file, "-")) {
+		size_t l = strlen(file);
+
+		w.csv = l > 4 && !strcmp(file + l - 4, ".csv");
+		w.out = fopen(file, "w");
+		if (!w.out) {
+			errf("watch: cannot write %s: %s", file, strerror(errno));
+			return 1;
+		}
+	}
+	if (nl_open(&nl))
+		goto out_close;
+	if (!nl.mcgrp_snapshots) {
+		errf("watch: the module has no snapshot group (older brpath.ko?)");
+		goto out;
+	}
+	if (mnl_socket_setsockopt(nl.sock, NETLINK_ADD_MEMBERSHIP, &nl.mcgrp_snapshots,
+				  sizeof(nl.mcgrp_snapshots)) < 0) {
+		errf("watch: joining the snapshot group: %s", strerror(errno));
+		goto out;
+	}
+	if (rcvbuf && setsockopt(mnl_socket_get_fd(nl.sock), SOL_SOCKET, SO_RCVBUF,
+				 &rcvbuf, sizeof(rcvbuf)) < 0) {
+		errf("watch: --rcvbuf: %s", strerror(errno));
+		goto out;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (set_interval(&nl, interval))
+		goto out;
+	w.prev = json_object_new_object();
+	if (w.csv)
+		fprintf(w.out, "seq,time_ns,missed,bridge,port,stage,packets,bytes\n");
+	while (!stop && !w.error && (!w.limit || w.written < w.limit)) {
+		len = mnl_socket_recvfrom(nl.sock, nl.buf, sizeof(nl.buf));
+		if (len < 0) {
+			if (errno == ENOBUFS) {
+				w.overruns++;	/* the gap shows in seq */
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			errf("watch: receiving: %s", strerror(errno));
+			break;
+		}
+		if (mnl_cb_run(nl.buf, len, 0, 0, snapshot_cb, &w) < 0 && errno != EINTR) {
+			errf("watch: bad message: %s", strerror(errno));
+			break;
+		}
+	}
+	if (w.ports) {
+		json_object_put(w.ports);	/* cut short by the stop, not missed */
+		w.ports = NULL;
+	}
+	json_object_put(w.prev);
+	if (fflush(w.out) || w.error) {
+		errf("watch: writing %s: %s", file ? file : "stdout",
+		     strerror(w.error ? w.error : errno));
+		goto out;
+	}
+	fprintf(stderr, PROG ": watch: %" PRIu64 " snapshots written, %" PRIu64
+		" missed (%" PRIu64 " receive overruns)\n", w.written, w.missed, w.overruns);
+	ret = 0;
+out:
+	nl_close(&nl);
+out_close:
+	if (w.out != stdout && fclose(w.out) && !ret) {
+		errf("watch: closing %s: %s", file, strerror(errno));
+		ret = 1;
+	}
+	return ret;
+}
