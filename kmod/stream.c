@@ -26,7 +26,7 @@ static unsigned int brpath_stream_id;
 
 static int brpath_stream_port(struct brpath_stream *st,
 			      const struct brpath_port *port, u64 now,
-			      u32 nports)
+			      u64 real, u32 nports)
 {
 	struct sk_buff *msg;
 	struct nlattr *nest;
@@ -41,6 +41,7 @@ static int brpath_stream_port(struct brpath_stream *st,
 	brpath_port_read(port, st->sum);
 	if (nla_put_u64_64bit(msg, BRPATH_A_SEQ, st->seq, BRPATH_A_PAD) ||
 	    nla_put_u64_64bit(msg, BRPATH_A_TIME_NS, now, BRPATH_A_PAD) ||
+	    nla_put_u64_64bit(msg, BRPATH_A_REALTIME_NS, real, BRPATH_A_PAD) ||
 	    nla_put_u32(msg, BRPATH_A_NPORTS, nports) ||
 	    nla_put_u32(msg, BRPATH_A_BRIDGE_IFINDEX, port->br->dev->ifindex) ||
 	    nla_put_string(msg, BRPATH_A_BRIDGE_NAME, port->br->dev->name))
@@ -69,7 +70,7 @@ static void brpath_stream_snapshot(struct brpath_stream *st)
 {
 	const struct brpath_bridge *br;
 	const struct brpath_port *port;
-	u64 now = ktime_get_ns();
+	u64 now = ktime_get_ns(), real = ktime_get_real_ns();
 	u32 nports = 0;
 
 	st->seq++;
@@ -83,7 +84,7 @@ static void brpath_stream_snapshot(struct brpath_stream *st)
 			continue;
 		/* A message that cannot be sent shows as a short snapshot. */
 		list_for_each_entry_rcu(port, &br->ports, list)
-			brpath_stream_port(st, port, now, nports);
+			brpath_stream_port(st, port, now, real, nports);
 	}
 	rcu_read_unlock();
 }

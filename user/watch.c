@@ -32,7 +32,7 @@ struct watch {
 	bool csv;
 	uint64_t limit, written, missed, missed_line, overruns;
 	bool have_seq;
-	uint64_t seq, time_ns;		/* the snapshot being gathered */
+	uint64_t seq, time_ns, real_ns;	/* the snapshot being gathered */
 	uint32_t nports, got;
 	struct json_object *ports;	/* its ports, from model_port() */
 	struct json_object *prev;	/* "bridge/port" -> last stages written */
@@ -89,6 +89,7 @@ static void emit(struct watch *w)
 		list = json_object_new_array();
 		json_object_object_add(line, "seq", json_object_new_uint64(w->seq));
 		json_object_object_add(line, "time_ns", json_object_new_uint64(w->time_ns));
+		json_object_object_add(line, "realtime_ns", json_object_new_uint64(w->real_ns));
 		json_object_object_add(line, "missed", json_object_new_uint64(w->missed_line));
 		json_object_object_add(line, "ports", list);
 	}
@@ -110,9 +111,9 @@ static void emit(struct watch *w)
 			struct json_object *s = json_object_new_object();
 
 			if (w->csv)
-				fprintf(w->out, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s,%s,%s,%" PRIu64 ",%" PRIu64 "\n",
-					w->seq, w->time_ns, w->missed_line, br, name,
-					stage_names[j], p, b);
+				fprintf(w->out, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s,%s,%s,%" PRIu64 ",%" PRIu64 "\n",
+					w->seq, w->time_ns, w->real_ns, w->missed_line,
+					br, name, stage_names[j], p, b);
 			json_object_object_add(s, "packets", json_object_new_uint64(p));
 			json_object_object_add(s, "bytes", json_object_new_uint64(b));
 			json_object_object_add(delta, stage_names[j], s);
@@ -158,7 +159,7 @@ static void finish(struct watch *w)
 static int snapshot_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *port = NULL, *attr;
-	uint64_t seq = 0, time_ns = 0;
+	uint64_t seq = 0, time_ns = 0, real_ns = 0;
 	struct watch *w = data;
 	const char *br = "?";
 	uint32_t nports = 0;
@@ -175,6 +176,10 @@ static int snapshot_cb(const struct nlmsghdr *nlh, void *data)
 		case BRPATH_A_TIME_NS:
 			if (mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
 				time_ns = mnl_attr_get_u64(attr);
+			break;
+		case BRPATH_A_REALTIME_NS:
+			if (mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
+				real_ns = mnl_attr_get_u64(attr);
 			break;
 		case BRPATH_A_NPORTS:
 			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
@@ -201,6 +206,7 @@ static int snapshot_cb(const struct nlmsghdr *nlh, void *data)
 		w->have_seq = true;
 		w->seq = seq;
 		w->time_ns = time_ns;
+		w->real_ns = real_ns;
 		w->nports = nports;
 		w->got = 0;
 		w->ports = json_object_new_array();
@@ -280,7 +286,7 @@ int cmd_watch(int argc, char **argv)
 		goto out;
 	w.prev = json_object_new_object();
 	if (w.csv)
-		fprintf(w.out, "seq,time_ns,missed,bridge,port,stage,packets,bytes\n");
+		fprintf(w.out, "seq,time_ns,realtime_ns,missed,bridge,port,stage,packets,bytes\n");
 	while (!stop && !w.error && (!w.limit || w.written < w.limit)) {
 		len = mnl_socket_recvfrom(nl.sock, nl.buf, sizeof(nl.buf));
 		if (len < 0) {

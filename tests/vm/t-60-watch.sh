@@ -64,9 +64,13 @@ for ps in ethA:rx ethA:br_in ethA:br_fwd vethB:br_out vethB:tx vethB:done; do
 		"sum of $port $stage packets over the JSON lines"
 	assert_eq $((N * 100)) "$(jq -s "[.[].ports[] | select(.port == \"$port\") | .stages.$stage.bytes] | add" "$BP_TMP/fast.jsonl")" \
 		"sum of $port $stage bytes over the JSON lines"
-	assert_eq "$N" "$(awk -F, -v p="$port" -v s="$stage" '$5 == p && $6 == s { n += $7 } END { print n + 0 }' "$BP_TMP/csv.csv")" \
+	assert_eq "$N" "$(awk -F, -v p="$port" -v s="$stage" '$6 == p && $7 == s { n += $8 } END { print n + 0 }' "$BP_TMP/csv.csv")" \
 		"sum of $port $stage packets over the CSV rows"
 done
+assert_eq "seq,time_ns,realtime_ns,missed,bridge,port,stage,packets,bytes" "$(head -n 1 "$BP_TMP/csv.csv")" "CSV header"
+# The monotonic and the wall clock advance together between two lines.
+assert_eq true "$(jq -s '(.[-1].time_ns - .[0].time_ns) as $m | (.[-1].realtime_ns - .[0].realtime_ns) as $r | ($m - $r | fabs) < 1000000 and $r > 0' "$BP_TMP/fast.jsonl")" \
+	"realtime_ns follows time_ns"
 assert_eq true "$(jq -s '[range(1; length) as $i | (.[$i].seq - .[$i - 1].seq - 1) == .[$i].missed] | all' "$BP_TMP/fast.jsonl")" \
 	"every gap in seq between two lines is in the later line's missed"
 

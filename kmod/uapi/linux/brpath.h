@@ -50,7 +50,9 @@
  * BRPATH_CMD_SNAPSHOT (multicast only, group "snapshots")
  *   Every interval, one message per port of every attached bridge of the
  *   namespace: BRPATH_A_SEQ (u64, one per snapshot, +1 each interval),
- *   BRPATH_A_TIME_NS (u64, CLOCK_MONOTONIC), BRPATH_A_NPORTS (u32, ports
+ *   BRPATH_A_TIME_NS (u64, CLOCK_MONOTONIC), BRPATH_A_REALTIME_NS (u64,
+ *   CLOCK_REALTIME read with it, so series of two hosts and QEMU's event
+ *   times can be put on one axis), BRPATH_A_NPORTS (u32, ports
  *   in this snapshot), the bridge attributes and BRPATH_A_PORT as in
  *   GET_PORT, without BRPATH_PORT_A_DEV_DROPS. A reader that lost messages
  *   (ENOBUFS) sees a gap in BRPATH_A_SEQ or fewer than BRPATH_A_NPORTS
@@ -167,6 +169,7 @@ enum brpath_attr {
 	BRPATH_A_SEQ,			/* u64 */
 	BRPATH_A_TIME_NS,		/* u64 */
 	BRPATH_A_NPORTS,		/* u32 */
+	BRPATH_A_REALTIME_NS,		/* u64 */
 
 	__BRPATH_A_MAX
 };
