@@ -18,6 +18,7 @@ static const struct {
 	{ "reset", cmd_reset, "[BRIDGE|--all]", "Zero the counters of BRIDGE, or of every bridge" },
 	{ "show", cmd_show, "[BRIDGE] [-j|--json]", "Per-stage counters, loss per hop and drops" },
 	{ "watch", cmd_watch, "[-i IVAL] [-o FILE] [-c N]", "Stream per-interval counter deltas as JSON lines or CSV" },
+	{ "top", cmd_top, "[-i IVAL] [-n N] [-b]", "Live per-port rates and loss per hop" },
 };
 
 int errf(const char *fmt, ...)
@@ -38,9 +39,9 @@ static void usage(FILE *f)
 
 	fprintf(f, "Usage: " PROG " COMMAND [ARGS]\n\nCommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-7s %-22s %s\n", commands[i].name,
+		fprintf(f, "  %-7s %-27s %s\n", commands[i].name,
 			commands[i].usage, commands[i].description);
-	fprintf(f, "  %-7s %-22s %s\n", "help", "", "Show this help");
+	fprintf(f, "  %-7s %-27s %s\n", "help", "", "Show this help");
 }
 
 int main(int argc, char **argv)

@@ -3,6 +3,7 @@
  * watch: the kernel's snapshots, written as per-interval deltas.
  *
  *   brpath watch [-i INTERVAL] [-o FILE] [-c COUNT] [--rcvbuf BYTES]
+ *   brpath top [-i INTERVAL] [-n COUNT] [-b]
  *
  * INTERVAL: 1ms..10s (units us, ms, s; default 10ms). FILE ending in .csv
  * gets CSV, anything else JSON lines; default stdout. The first line holds
@@ -11,7 +12,8 @@
  * that did not arrive whole (a slow reader, ENOBUFS) are counted in
  * "missed" of the next line and in the summary on stderr, never silently
  * skipped. Stops after COUNT snapshots, or on SIGINT/SIGTERM, after
- * flushing what it has.
+ * flushing what it has. top shows the same, every second by default, as a
+ * table of rates and of the frames each hop lost in the last interval.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "brpath.h"
 #include "nl.h"
@@ -30,6 +33,9 @@
 struct watch {
 	FILE *out;
 	bool csv;
+	bool top;			/* a table per snapshot, for people */
+	bool clear;			/* top on a terminal: redraw in place */
+	uint64_t prev_time_ns;
 	uint64_t limit, written, missed, missed_line, overruns;
 	bool have_seq;
 	uint64_t seq, time_ns, real_ns;	/* the snapshot being gathered */
@@ -79,12 +85,53 @@ static uint64_t stage_value(struct json_object *stages, const char *stage,
 	return json_object_get_uint64(json_object_object_get(s, field));
 }
 
+static uint64_t delta_of(struct json_object *port, enum brpath_stage stage)
+{
+	return stage_value(json_object_object_get(port, "stages"),
+			   stage_names[stage], "packets");
+}
+
+/* One screen of top: rates over the last interval and loss per hop. */
+static void top_print(struct watch *w, struct json_object *ports)
+{
+	double dt = w->prev_time_ns ? (w->time_ns - w->prev_time_ns) / 1e9 : 0;
+	size_t i;
+
+	if (w->clear)
+		fprintf(w->out, "\033[H\033[2J");
+	fprintf(w->out, "brpath top: snapshot %" PRIu64 ", %.3f s, %" PRIu64 " missed\n",
+		w->seq, dt, w->missed);
+	fprintf(w->out, "%-10s %-12s %-5s %10s %9s %10s %9s %8s %8s %8s %8s\n",
+		"BRIDGE", "PORT", "KIND", "RX_PPS", "RX_MBIT", "TX_PPS", "TX_MBIT",
+		"L_RX", "L_BRIN", "L_BROUT", "L_TX");
+	for (i = 0; i < json_object_array_length(ports); i++) {
+		struct json_object *p = json_object_array_get_idx(ports, i);
+		struct json_object *st = json_object_object_get(p, "stages");
+		uint64_t rx = delta_of(p, BRPATH_STAGE_RX), tx = delta_of(p, BRPATH_STAGE_TX);
+
+		fprintf(w->out, "%-10s %-12s %-5s %10.0f %9.2f %10.0f %9.2f %8" PRId64 " %8" PRId64
+			" %8" PRId64 " %8" PRId64 "\n",
+			json_object_get_string(json_object_object_get(p, "bridge")),
+			json_object_get_string(json_object_object_get(p, "port")),
+			json_object_get_string(json_object_object_get(p, "kind")),
+			dt ? rx / dt : 0,
+			dt ? stage_value(st, "rx", "bytes") * 8 / dt / 1e6 : 0,
+			dt ? tx / dt : 0,
+			dt ? stage_value(st, "tx", "bytes") * 8 / dt / 1e6 : 0,
+			(int64_t)(rx - delta_of(p, BRPATH_STAGE_BR_IN)),
+			(int64_t)(delta_of(p, BRPATH_STAGE_BR_IN) - delta_of(p, BRPATH_STAGE_BR_FWD) -
+				  delta_of(p, BRPATH_STAGE_BR_LOCAL)),
+			(int64_t)(delta_of(p, BRPATH_STAGE_BR_OUT) - tx),
+			(int64_t)(tx - delta_of(p, BRPATH_STAGE_DONE)));
+	}
+}
+
 static void emit(struct watch *w)
 {
 	struct json_object *line = NULL, *list = NULL;
 	size_t i, j;
 
-	if (!w->csv) {
+	if (!w->csv || w->top) {
 		line = json_object_new_object();
 		list = json_object_new_array();
 		json_object_object_add(line, "seq", json_object_new_uint64(w->seq));
@@ -124,16 +171,19 @@ static void emit(struct watch *w)
 
 			json_object_object_add(o, "bridge", json_object_new_string(br));
 			json_object_object_add(o, "port", json_object_new_string(name));
+			json_object_object_add(o, "kind", json_object_get(json_object_object_get(port, "kind")));
 			json_object_object_add(o, "stages", delta);
 			json_object_array_add(list, o);
 		} else {
 			json_object_put(delta);
 		}
 	}
-	if (line) {
+	if (line && w->top)
+		top_print(w, list);
+	else if (line)
 		fprintf(w->out, "%s\n", json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN));
-		json_object_put(line);
-	}
+	json_object_put(line);
+	w->prev_time_ns = w->time_ns;
 	/* Whole snapshots, as they come: a reader of the file sees them live. */
 	if ((fflush(w->out) || ferror(w->out)) && !w->error)
 		w->error = errno ? errno : EIO;
@@ -227,39 +277,18 @@ static int set_interval(struct nl *nl, uint32_t us)
 	return nl_talk(nl, nlh, NULL, NULL, "watch");
 }
 
-int cmd_watch(int argc, char **argv)
+/* Subscribe, start the stream and write snapshots until told to stop. */
+static int stream(struct watch *w, const char *file, uint32_t interval,
+		  int rcvbuf)
 {
-	struct watch w = { .out = stdout };
 	struct sigaction sa = { .sa_handler = on_signal };
-	const char *file = NULL;
 	static struct nl nl;
-	uint32_t interval = 10000;
-	int rcvbuf = 0, i, ret = 1;
-	unsigned long long n;
+	int ret = 1;
 	ssize_t len;
 
-	for (i = 1; i < argc; i++) {
-		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(argv[i], "-i") && val && !parse_interval(val, &interval))
-			i++;
-		else if (!strcmp(argv[i], "-o") && val)
-			file = argv[++i];
-		else if (!strcmp(argv[i], "-c") && val && sscanf(val, "%llu", &n) == 1 && n)
-			w.limit = n, i++;
-		else if (!strcmp(argv[i], "--rcvbuf") && val && (rcvbuf = atoi(val)) > 0)
-			i++;
-		else {
-			errf("usage: " PROG " watch [-i INTERVAL(1ms..10s)] [-o FILE.csv|FILE.jsonl] [-c COUNT] [--rcvbuf BYTES]");
-			return 2;
-		}
-	}
 	if (file && strcmp(file, "-")) {
-		size_t l = strlen(file);
-
-		w.csv = l > 4 && !strcmp(file + l - 4, ".csv");
-		w.out = fopen(file, "w");
-		if (!w.out) {
+		w->out = fopen(file, "w");
+		if (!w->out) {
 			errf("watch: cannot write %s: %s", file, strerror(errno));
 			return 1;
 		}
@@ -284,14 +313,14 @@ int cmd_watch(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	if (set_interval(&nl, interval))
 		goto out;
-	w.prev = json_object_new_object();
-	if (w.csv)
-		fprintf(w.out, "seq,time_ns,realtime_ns,missed,bridge,port,stage,packets,bytes\n");
-	while (!stop && !w.error && (!w.limit || w.written < w.limit)) {
+	w->prev = json_object_new_object();
+	if (w->csv)
+		fprintf(w->out, "seq,time_ns,realtime_ns,missed,bridge,port,stage,packets,bytes\n");
+	while (!stop && !w->error && (!w->limit || w->written < w->limit)) {
 		len = mnl_socket_recvfrom(nl.sock, nl.buf, sizeof(nl.buf));
 		if (len < 0) {
 			if (errno == ENOBUFS) {
-				w.overruns++;	/* the gap shows in seq */
+				w->overruns++;	/* the gap shows in seq */
 				continue;
 			}
 			if (errno == EINTR)
@@ -299,30 +328,89 @@ int cmd_watch(int argc, char **argv)
 			errf("watch: receiving: %s", strerror(errno));
 			break;
 		}
-		if (mnl_cb_run(nl.buf, len, 0, 0, snapshot_cb, &w) < 0 && errno != EINTR) {
+		if (mnl_cb_run(nl.buf, len, 0, 0, snapshot_cb, w) < 0 && errno != EINTR) {
 			errf("watch: bad message: %s", strerror(errno));
 			break;
 		}
 	}
-	if (w.ports) {
-		json_object_put(w.ports);	/* cut short by the stop, not missed */
-		w.ports = NULL;
+	if (w->ports) {
+		json_object_put(w->ports);	/* cut short by the stop, not missed */
+		w->ports = NULL;
 	}
-	json_object_put(w.prev);
-	if (fflush(w.out) || w.error) {
+	json_object_put(w->prev);
+	if (fflush(w->out) || w->error) {
 		errf("watch: writing %s: %s", file ? file : "stdout",
-		     strerror(w.error ? w.error : errno));
+		     strerror(w->error ? w->error : errno));
 		goto out;
 	}
-	fprintf(stderr, PROG ": watch: %" PRIu64 " snapshots written, %" PRIu64
-		" missed (%" PRIu64 " receive overruns)\n", w.written, w.missed, w.overruns);
+	fprintf(stderr, PROG ": %s: %" PRIu64 " snapshots written, %" PRIu64
+		" missed (%" PRIu64 " receive overruns)\n", w->top ? "top" : "watch",
+		w->written, w->missed, w->overruns);
 	ret = 0;
 out:
 	nl_close(&nl);
 out_close:
-	if (w.out != stdout && fclose(w.out) && !ret) {
+	if (w->out != stdout && fclose(w->out) && !ret) {
 		errf("watch: closing %s: %s", file, strerror(errno));
 		ret = 1;
 	}
 	return ret;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct watch w = { .out = stdout };
+	const char *file = NULL;
+	uint32_t interval = 10000;
+	unsigned long long n;
+	int rcvbuf = 0, i;
+
+	for (i = 1; i < argc; i++) {
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(argv[i], "-i") && val && !parse_interval(val, &interval))
+			i++;
+		else if (!strcmp(argv[i], "-o") && val)
+			file = argv[++i];
+		else if (!strcmp(argv[i], "-c") && val && sscanf(val, "%llu", &n) == 1 && n)
+			w.limit = n, i++;
+		else if (!strcmp(argv[i], "--rcvbuf") && val && (rcvbuf = atoi(val)) > 0)
+			i++;
+		else {
+			errf("usage: " PROG " watch [-i INTERVAL(1ms..10s)] [-o FILE.csv|FILE.jsonl] [-c COUNT] [--rcvbuf BYTES]");
+			return 2;
+		}
+	}
+	if (file) {
+		size_t l = strlen(file);
+
+		w.csv = l > 4 && !strcmp(file + l - 4, ".csv");
+	}
+	return stream(&w, file, interval, rcvbuf);
+}
+
+int cmd_top(int argc, char **argv)
+{
+	struct watch w = { .out = stdout, .top = true };
+	uint32_t interval = 1000000;
+	unsigned long long n;
+	bool batch = false;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(argv[i], "-i") && val && !parse_interval(val, &interval))
+			i++;
+		else if (!strcmp(argv[i], "-n") && val && sscanf(val, "%llu", &n) == 1 && n)
+			w.limit = n, i++;
+		else if (!strcmp(argv[i], "-b"))
+			batch = true;
+		else {
+			errf("usage: " PROG " top [-i INTERVAL] [-n COUNT] [-b]");
+			return 2;
+		}
+	}
+	w.clear = !batch && isatty(STDOUT_FILENO);
+	return stream(&w, NULL, interval, 0);
 }

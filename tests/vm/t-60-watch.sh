@@ -91,3 +91,19 @@ err=$(in_ns host setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-
 	"$BRPATH" watch -c 1 2>&1) || rc=$?
 assert_eq 1 "$rc" "exit code of unprivileged watch"
 assert_eq "brpath: watch: Operation not permitted" "$err" "stderr of unprivileged watch"
+
+step "top: a table per interval, every port, rates and loss per hop"
+bp host reset
+_nsx A
+"${_NSX[@]}" "$TOOLS/frames" send eth0 --dst-mac "$MAC_B" --count 3000 --size 100 \
+	--rate 1000 >/dev/null 2>&1 &
+defer _proc_stop "$!"
+out=$(bp host top -b -n 3 -i 500ms 2>"$BP_TMP/top.err")
+echo "$out"
+assert_eq 3 "$(grep -c '^brpath top: snapshot' <<<"$out")" "tables printed"
+assert_eq 3 "$(grep -cE '^br0 +ethA +veth ' <<<"$out")" "ethA rows"
+assert_eq 3 "$(grep -cE '^br0 +vethB +veth ' <<<"$out")" "vethB rows"
+assert_ge 1 "$(grep -E '^br0 +ethA ' <<<"$out" | tail -n 1 | awk '{ printf "%d", $4 }')" "ethA RX_PPS in the last table"
+assert_eq 0 "$(grep -E '^br0 ' <<<"$out" | awk '{ s += ($8 != 0) + ($9 != 0) + ($10 != 0) + ($11 != 0) } END { print s + 0 }')" \
+	"hops with loss"
+grep -Eq '^brpath: top: 3 snapshots written, 0 missed' "$BP_TMP/top.err" || fail "top summary: $(cat "$BP_TMP/top.err")"
