@@ -83,3 +83,20 @@ nf_mode() {
 	fi
 	log "br_netfilter: $([ -e /sys/module/br_netfilter ] && echo loaded || echo not loaded)"
 }
+
+MAC_A=02:00:00:00:00:0a
+MAC_B=02:00:00:00:00:0b
+
+# hosts_a_b PORT_B: the study's two external hosts on bridge br0 in
+# namespace "host": A (eth0 MAC_A) on NIC port ethA, B (eth0 MAC_B) on
+# port PORT_B, to which frames for MAC_B are forwarded. Loads the module.
+hosts_a_b() {
+	brpath_load
+	ns_new host
+	ns_new A
+	ns_new B
+	br_new host br0
+	nic_port host br0 ethA A "$MAC_A"
+	nic_port host br0 "$1" B "$MAC_B"
+	fdb_static host "$1" "$MAC_B"
+}

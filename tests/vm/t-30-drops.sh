@@ -9,20 +9,11 @@
 . "$(dirname "$0")/brpath.sh"
 
 N=${N:-2000}
-MAC_A=02:00:00:00:00:0a
-MAC_B=02:00:00:00:00:0b
 VM0=02:00:00:00:01:00
 
-brpath_load
-ns_new host
-ns_new A
-ns_new B
-br_new host br0
-nic_port host br0 ethA A "$MAC_A"
-nic_port host br0 ethB B "$MAC_B"
+hosts_a_b ethB
 tap_port host br0 tap0
 fdb_static host tap0 "$VM0"
-fdb_static host ethB "$MAC_B"
 tap_guest host tap0 --count-only
 bp host attach br0
 

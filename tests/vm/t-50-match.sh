@@ -7,17 +7,8 @@
 
 N=${N:-500}
 M=${M:-300}
-MAC_A=02:00:00:00:00:0a
-MAC_B=02:00:00:00:00:0b
 
-brpath_load
-ns_new host
-ns_new A
-ns_new B
-br_new host br0
-nic_port host br0 ethA A "$MAC_A"
-veth_port host br0 vethB B "$MAC_B"
-fdb_static host vethB "$MAC_B"
+hosts_a_b vethB
 
 step "attach with a filter; the filter is shown as given"
 bp host attach br0 --match "udp dst 10.0.1.0/24 dport 9"

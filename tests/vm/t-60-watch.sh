@@ -6,17 +6,8 @@
 . "$(dirname "$0")/brpath.sh"
 
 N=${N:-1000}
-MAC_A=02:00:00:00:00:0a
-MAC_B=02:00:00:00:00:0b
 
-brpath_load
-ns_new host
-ns_new A
-ns_new B
-br_new host br0
-nic_port host br0 ethA A "$MAC_A"
-veth_port host br0 vethB B "$MAC_B"
-fdb_static host vethB "$MAC_B"
+hosts_a_b vethB
 bp host attach br0 --match udp
 bp host reset
 
