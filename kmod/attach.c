@@ -128,6 +128,17 @@ int brpath_port_add(struct brpath_bridge *br, struct net_device *dev)
 		err = -ENOMEM;
 		goto err_free_port;
 	}
+	port->lat = kvzalloc(sizeof(*port->lat), GFP_KERNEL_ACCOUNT);
+	if (!port->lat) {
+		err = -ENOMEM;
+		goto err_free_stats;
+	}
+	/* The first ports get an ingress index; a reused one starts afresh. */
+	port->lat_idx = ffz(br->lat_used);
+	if (port->lat_idx < BRPATH_LAT_INS) {
+		br->lat_used |= BIT(port->lat_idx);
+		brpath_lat_clear(br, port->lat_idx);
+	}
 	port->br = br;
 	port->dev = dev;
 	port->kind = brpath_port_kind(dev);
@@ -158,6 +169,10 @@ err_hash_del:
 	brpath_port_hash_del(port);
 	synchronize_net();
 	netdev_put(dev, &port->dev_tracker);
+	if (port->lat_idx < BRPATH_LAT_INS)
+		br->lat_used &= ~BIT(port->lat_idx);
+	kvfree(port->lat);
+err_free_stats:
 	free_percpu(port->stats);
 err_free_port:
 	kfree(port);
@@ -168,6 +183,7 @@ static void brpath_port_free_rcu(struct rcu_head *head)
 {
 	struct brpath_port *port = container_of(head, struct brpath_port, rcu);
 
+	kvfree(port->lat);
 	free_percpu(port->stats);
 	kfree(port);
 }
@@ -178,6 +194,8 @@ void brpath_port_remove(struct brpath_port *port)
 
 	ASSERT_RTNL();
 	list_del_rcu(&port->list);
+	if (port->lat_idx < BRPATH_LAT_INS)
+		port->br->lat_used &= ~BIT(port->lat_idx);
 	brpath_peer_unhook(port);
 	nf_unregister_net_hook(net, &port->ops[BRPATH_HOOK_TX]);
 	nf_unregister_net_hook(net, &port->ops[BRPATH_HOOK_RX]);
@@ -189,7 +207,7 @@ void brpath_port_remove(struct brpath_port *port)
 
 /* Takes @match (may be NULL), whatever the outcome. */
 int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
-			 struct netlink_ext_ack *extack)
+			 u32 sample, struct netlink_ext_ack *extack)
 {
 	bool first = list_empty(&brpath_bridges);
 	struct net *net = dev_net(dev);
@@ -218,6 +236,7 @@ int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
 	}
 	br->dev = dev;
 	br->match = match;
+	br->sample = sample;
 	INIT_LIST_HEAD(&br->ports);
 	memcpy(br->ops, brpath_bridge_ops_template, sizeof(br->ops));
 	for (i = 0; i < BRPATH_BR_HOOK_MAX; i++)
@@ -296,6 +315,8 @@ void brpath_bridge_reset(struct brpath_bridge *br)
 			memset(s->drops, 0, sizeof(s->drops));
 		}
 		brpath_port_base(port);
+		if (port->lat_idx < BRPATH_LAT_INS)
+			brpath_lat_clear(br, port->lat_idx);
 	}
 }
 

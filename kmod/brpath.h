@@ -17,6 +17,7 @@
 #include "uapi/linux/brpath.h"
 
 #define BRPATH_VERSION "0.1.0"
+#define BRPATH_SAMPLE_DEFAULT 16
 
 struct brpath_stats {
 	u64_stats_t packets[BRPATH_STAGE_MAX];
@@ -58,6 +59,14 @@ struct brpath_match {
 	u8 dmac[ETH_ALEN] __aligned(2);
 };
 
+/* Time from rx to later stages, per ingress port (by lat_idx) and stage. */
+#define BRPATH_LAT_INS 8
+
+struct brpath_latency {
+	atomic_t buckets[BRPATH_LAT_INS][BRPATH_LAT_STAGE_MAX][BRPATH_LAT_BUCKETS];
+	atomic64_t max[BRPATH_LAT_INS][BRPATH_LAT_STAGE_MAX];
+};
+
 struct brpath_bridge;
 
 struct brpath_port {
@@ -71,6 +80,8 @@ struct brpath_port {
 	enum brpath_port_kind kind;
 	struct nf_hook_ops ops[BRPATH_HOOK_MAX];
 	struct brpath_stats __percpu *stats;
+	struct brpath_latency *lat;
+	u8 lat_idx;			/* BRPATH_LAT_INS or more: not timed */
 	struct rtnl_link_stats64 dev_base;
 	struct rcu_head rcu;
 };
@@ -89,6 +100,8 @@ struct brpath_bridge {
 	netdevice_tracker dev_tracker;
 	struct list_head ports;
 	struct brpath_match *match;	/* NULL: every frame */
+	u32 sample;			/* time 1 in sample frames */
+	u8 lat_used;			/* lat_idx in use, a bit each */
 	struct nf_hook_ops ops[BRPATH_BR_HOOK_MAX];
 	struct rcu_head rcu;
 };
@@ -97,7 +110,7 @@ struct brpath_bridge {
 extern struct list_head brpath_bridges;
 struct brpath_bridge *brpath_bridge_find(const struct net_device *dev);
 int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
-			 struct netlink_ext_ack *extack);
+			 u32 sample, struct netlink_ext_ack *extack);
 void brpath_bridge_detach(struct brpath_bridge *br);
 void brpath_bridge_reset(struct brpath_bridge *br);
 int brpath_port_add(struct brpath_bridge *br, struct net_device *dev);
@@ -123,6 +136,15 @@ struct brpath_match *brpath_match_parse(const struct nlattr *nest,
 					struct netlink_ext_ack *extack);
 int brpath_match_put(struct sk_buff *msg, const struct brpath_match *m);
 bool brpath_match_skb(const struct sk_buff *skb, const struct brpath_match *m);
+
+/* latency.c */
+void brpath_lat_stamp(const struct brpath_port *port, const struct sk_buff *skb);
+void brpath_lat_add(struct brpath_port *port, const struct sk_buff *skb,
+		    enum brpath_lat_stage stage, bool last);
+void brpath_lat_forget(const struct sk_buff *skb);
+void brpath_lat_clear(struct brpath_bridge *br, u8 idx);
+int brpath_lat_put(struct sk_buff *skb, const struct brpath_port *port,
+		   struct brpath_lat_bucket *buf);
 
 /* netlink.c */
 extern struct genl_family brpath_family;

@@ -95,16 +95,17 @@ static inline bool brpath_wanted(const struct brpath_port *port,
  * Hooks run in softirq or with BH disabled, except bridge hooks that an
  * nfqueue verdict re-enters from process context: keep them on this CPU.
  */
-static inline void brpath_count(struct brpath_port *port,
+static inline bool brpath_count(struct brpath_port *port,
 				enum brpath_stage stage,
 				const struct sk_buff *skb)
 {
 	if (!brpath_wanted(port, skb))
-		return;
+		return false;
 	local_bh_disable();
 	brpath_stage_add(port, stage, brpath_frame_len(skb));
 	brpath_seen_add(skb, port->dev, stage);
 	local_bh_enable();
+	return true;
 }
 
 /* @skb is gone: forget where it was seen, the address will be reused. */
@@ -121,21 +122,24 @@ static void brpath_seen_forget(struct brpath_seen *seen,
 static unsigned int brpath_rx_hook(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
-	brpath_count(priv, BRPATH_STAGE_RX, skb);
+	if (brpath_count(priv, BRPATH_STAGE_RX, skb))
+		brpath_lat_stamp(priv, skb);
 	return NF_ACCEPT;
 }
 
 static unsigned int brpath_tx_hook(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
-	brpath_count(priv, BRPATH_STAGE_TX, skb);
+	if (brpath_count(priv, BRPATH_STAGE_TX, skb))
+		brpath_lat_add(priv, skb, BRPATH_LAT_TX, false);
 	return NF_ACCEPT;
 }
 
 static unsigned int brpath_peer_rx_hook(void *priv, struct sk_buff *skb,
 					const struct nf_hook_state *state)
 {
-	brpath_count(priv, BRPATH_STAGE_DONE, skb);
+	if (brpath_count(priv, BRPATH_STAGE_DONE, skb))
+		brpath_lat_add(priv, skb, BRPATH_LAT_DONE, true);
 	return NF_ACCEPT;
 }
 
@@ -162,8 +166,12 @@ static unsigned int brpath_bridge_hook(void *priv, struct sk_buff *skb,
 		break;
 	}
 	port = brpath_port_lookup(dev);
-	if (port && port->br == priv)
-		brpath_count(port, stage, skb);
+	if (!port || port->br != priv || !brpath_count(port, stage, skb))
+		return NF_ACCEPT;
+	if (stage == BRPATH_STAGE_BR_IN)
+		brpath_lat_add(port, skb, BRPATH_LAT_BR_IN, false);
+	else if (stage == BRPATH_STAGE_BR_OUT)
+		brpath_lat_add(port, skb, BRPATH_LAT_BR_OUT, false);
 	return NF_ACCEPT;
 }
 
@@ -252,6 +260,7 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 	unsigned int n, i;
 	u8 stage = 0;
 
+	brpath_lat_forget(skb);
 	for (n = 1; n <= BRPATH_SEEN && !dev; n++) {
 		i = (seen->head - n) % BRPATH_SEEN;
 		if (seen->skb[i] == skb) {
@@ -301,8 +310,11 @@ static void brpath_consume_probe(BRPATH_CONSUME_PROBE_ARGS)
 	brpath_seen_forget(this_cpu_ptr(&brpath_seen), skb);
 	port = brpath_port_lookup(skb->dev);
 	if (port && port->kind == BRPATH_PORT_TAP &&
-	    skb->pkt_type != PACKET_OUTGOING && brpath_wanted(port, skb))
+	    skb->pkt_type != PACKET_OUTGOING && brpath_wanted(port, skb)) {
 		brpath_stage_add(port, BRPATH_STAGE_DONE, brpath_frame_len(skb));
+		brpath_lat_add(port, skb, BRPATH_LAT_DONE, true);
+	}
+	brpath_lat_forget(skb);
 }
 
 /* Whether @skb (only compared, maybe freed) was counted at tx of @dev lately. */
@@ -337,6 +349,7 @@ static void brpath_xmit_probe(void *data, struct sk_buff *skb, int rc,
 	if (port->br->match && !brpath_seen_tx(skb, dev))
 		return;
 	brpath_stage_add(port, BRPATH_STAGE_DONE, skb_len);
+	brpath_lat_add(port, skb, BRPATH_LAT_DONE, true);	/* compares skb only */
 }
 
 struct brpath_probe {

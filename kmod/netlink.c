@@ -15,12 +15,18 @@ static struct netlink_range_validation brpath_interval_range __ro_after_init = {
 	.max = 10 * USEC_PER_SEC,
 };
 
+static struct netlink_range_validation brpath_sample_range __ro_after_init = {
+	.min = 1,
+	.max = 1000000,
+};
+
 static const struct nla_policy brpath_policy[BRPATH_A_MAX + 1] = {
 	[BRPATH_A_BRIDGE_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[BRPATH_A_BRIDGE_NAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[BRPATH_A_ALL] = { .type = NLA_FLAG },
 	[BRPATH_A_MATCH] = NLA_POLICY_NESTED(brpath_match_policy),
 	[BRPATH_A_INTERVAL_US] = NLA_POLICY_FULL_RANGE(NLA_U32, &brpath_interval_range),
+	[BRPATH_A_SAMPLE] = NLA_POLICY_FULL_RANGE(NLA_U32, &brpath_sample_range),
 };
 
 /* The bridge device a request names, in the caller's namespace. */
@@ -113,7 +119,10 @@ static int brpath_nl_attach(struct sk_buff *skb, struct genl_info *info)
 		kfree(match);
 		err = PTR_ERR(dev);
 	} else {
-		err = brpath_bridge_attach(dev, match, info->extack);
+		err = brpath_bridge_attach(dev, match,
+					   info->attrs[BRPATH_A_SAMPLE] ?
+					   nla_get_u32(info->attrs[BRPATH_A_SAMPLE]) :
+					   BRPATH_SAMPLE_DEFAULT, info->extack);
 	}
 	rtnl_unlock();
 	return err;
@@ -227,11 +236,17 @@ static int brpath_put_dev_drops(struct sk_buff *skb,
 	return 0;
 }
 
+/* Room for a dump to sum counters and list histogram buckets. */
+struct brpath_scratch {
+	struct brpath_stats sum;
+	struct brpath_lat_bucket buckets[BRPATH_LAT_BUCKETS];
+};
+
 /* One port of @br, or only @br itself when it has no port. */
 static int brpath_fill_port(struct sk_buff *skb, struct netlink_callback *cb,
 			    const struct brpath_bridge *br,
 			    const struct brpath_port *port,
-			    struct brpath_stats *sum)
+			    struct brpath_scratch *scratch)
 {
 	struct nlattr *nest;
 	void *hdr;
@@ -246,15 +261,16 @@ static int brpath_fill_port(struct sk_buff *skb, struct netlink_callback *cb,
 		goto err_cancel;
 	if (!port)
 		goto out;
-	brpath_port_read(port, sum);
+	brpath_port_read(port, &scratch->sum);
 	nest = nla_nest_start(skb, BRPATH_A_PORT);
 	if (!nest ||
 	    nla_put_u32(skb, BRPATH_PORT_A_IFINDEX, port->dev->ifindex) ||
 	    nla_put_string(skb, BRPATH_PORT_A_NAME, port->dev->name) ||
 	    nla_put_u8(skb, BRPATH_PORT_A_KIND, port->kind) ||
-	    brpath_put_stages(skb, sum) ||
-	    brpath_put_drops(skb, sum) ||
-	    brpath_put_dev_drops(skb, port))
+	    brpath_put_stages(skb, &scratch->sum) ||
+	    brpath_put_drops(skb, &scratch->sum) ||
+	    brpath_put_dev_drops(skb, port) ||
+	    brpath_lat_put(skb, port, scratch->buckets))
 		goto err_cancel;
 	nla_nest_end(skb, nest);
 out:
@@ -275,13 +291,13 @@ err_cancel:
 static int brpath_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
 			   const struct brpath_bridge *br,
 			   const struct brpath_port *port,
-			   struct brpath_stats *sum, long *idx)
+			   struct brpath_scratch *scratch, long *idx)
 {
 	int err;
 
 	if ((*idx)++ < cb->args[0])
 		return 0;
-	err = brpath_fill_port(skb, cb, br, port, sum);
+	err = brpath_fill_port(skb, cb, br, port, scratch);
 	if (err) {
 		(*idx)--;
 		/* Something was sent: the next call goes on from this item. */
@@ -297,12 +313,12 @@ static int brpath_nl_dump_ports(struct sk_buff *skb, struct netlink_callback *cb
 	struct net *net = sock_net(skb->sk);
 	struct brpath_bridge *br, *only = NULL;
 	struct brpath_port *port;
-	struct brpath_stats *sum;
+	struct brpath_scratch *scratch;
 	long idx = 0;
 	int err = 0;
 
-	sum = kmalloc(sizeof(*sum), GFP_KERNEL);
-	if (!sum)
+	scratch = kmalloc(sizeof(*scratch), GFP_KERNEL);
+	if (!scratch)
 		return -ENOMEM;
 	rtnl_lock();
 	if (info->attrs[BRPATH_A_BRIDGE_IFINDEX] ||
@@ -317,12 +333,12 @@ static int brpath_nl_dump_ports(struct sk_buff *skb, struct netlink_callback *cb
 		if (!net_eq(dev_net(br->dev), net) || (only && br != only))
 			continue;
 		if (list_empty(&br->ports)) {
-			err = brpath_dump_one(skb, cb, br, NULL, sum, &idx);
+			err = brpath_dump_one(skb, cb, br, NULL, scratch, &idx);
 			if (err)
 				goto out;
 		}
 		list_for_each_entry(port, &br->ports, list) {
-			err = brpath_dump_one(skb, cb, br, port, sum, &idx);
+			err = brpath_dump_one(skb, cb, br, port, scratch, &idx);
 			if (err)
 				goto out;
 		}
@@ -330,7 +346,7 @@ static int brpath_nl_dump_ports(struct sk_buff *skb, struct netlink_callback *cb
 out:
 	cb->args[0] = idx;
 	rtnl_unlock();
-	kfree(sum);
+	kfree(scratch);
 	return err < 0 ? err : skb->len;
 }
 

@@ -13,7 +13,7 @@ static const struct {
 	const char *description;
 } commands[] = {
 	{ "status", cmd_status, "", "Show the module's version and what is attached" },
-	{ "attach", cmd_attach, "BRIDGE [--match EXPR]", "Count frames (matching EXPR) on BRIDGE and every port it has or gets" },
+	{ "attach", cmd_attach, "BRIDGE [--match EXPR] [--sample N]", "Count frames (matching EXPR) on BRIDGE and its ports, time 1 in N" },
 	{ "detach", cmd_detach, "BRIDGE|--all", "Stop counting on BRIDGE, or on every bridge" },
 	{ "reset", cmd_reset, "[BRIDGE|--all]", "Zero the counters of BRIDGE, or of every bridge" },
 	{ "show", cmd_show, "[BRIDGE] [-j|--json]", "Per-stage counters, loss per hop and drops" },
@@ -39,9 +39,9 @@ static void usage(FILE *f)
 
 	fprintf(f, "Usage: " PROG " COMMAND [ARGS]\n\nCommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-7s %-27s %s\n", commands[i].name,
+		fprintf(f, "  %-7s %-35s %s\n", commands[i].name,
 			commands[i].usage, commands[i].description);
-	fprintf(f, "  %-7s %-27s %s\n", "help", "", "Show this help");
+	fprintf(f, "  %-7s %-35s %s\n", "help", "", "Show this help");
 }
 
 int main(int argc, char **argv)

@@ -3,6 +3,7 @@
 #define BRPATH_TOOL_H
 
 #include <json-c/json.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define PROG "brpath"
@@ -30,6 +31,8 @@ extern const char *const port_kind_names[];
 struct json_object *model_bridge(struct json_object *model, unsigned int ifindex,
 				 const char *name);
 void model_budget(struct json_object *port);
+uint64_t lat_bucket_ns(unsigned int index);
+void lat_summary(const uint32_t *counts, uint64_t *samples, uint64_t pct[3]);
 void model_print_text(FILE *f, struct json_object *model);
 
 #endif

@@ -4,6 +4,7 @@
 #include <linux/brpath.h>
 #include <linux/genetlink.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "brpath.h"
@@ -115,12 +116,30 @@ int cmd_attach(int argc, char **argv)
 	char err[128];
 	int ret = 1;
 
-	if ((argc != 2 && !(argc == 4 && !strcmp(argv[2], "--match"))) ||
-	    argv[1][0] == '-') {
-		errf("usage: " PROG " attach BRIDGE [--match EXPR]");
+	const char *filter = NULL;
+	unsigned long sample = 0;
+	char *end;
+	int i;
+
+	for (i = 2; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--match") && !filter) {
+			filter = argv[i + 1];
+		} else if (!strcmp(argv[i], "--sample") && !sample) {
+			errno = 0;
+			sample = strtoul(argv[i + 1], &end, 10);
+			if (errno || *end || argv[i + 1][0] == '-' || !sample || sample > 1000000) {
+				errf("bad --sample: %s (1..1000000)", argv[i + 1]);
+				return 2;
+			}
+		} else {
+			break;
+		}
+	}
+	if (argc < 2 || i != argc || argv[1][0] == '-') {
+		errf("usage: " PROG " attach BRIDGE [--match EXPR] [--sample N]");
 		return 2;
 	}
-	if (argc == 4 && match_parse(argv[3], &m, err, sizeof(err))) {
+	if (filter && match_parse(filter, &m, err, sizeof(err))) {
 		errf("bad --match filter: %s", err);
 		return 2;
 	}
@@ -129,8 +148,10 @@ int cmd_attach(int argc, char **argv)
 	nlh = nl_request(&nl, BRPATH_CMD_ATTACH, NLM_F_ACK);
 	if (nl_put_bridge(nlh, argv[1]))
 		goto out;
-	if (argc == 4)
+	if (filter)
 		match_put(nlh, &m);
+	if (sample)
+		mnl_attr_put_u32(nlh, BRPATH_A_SAMPLE, sample);
 	if (nl_talk(&nl, nlh, NULL, NULL, "attach"))
 		goto out;
 	ret = 0;

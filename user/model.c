@@ -105,6 +105,47 @@ void model_budget(struct json_object *port)
 	json_object_object_add(port, "unexplained", json_object_new_int64(total));
 }
 
+/* The middle of a latency bucket (see the uapi header for the layout). */
+uint64_t lat_bucket_ns(unsigned int index)
+{
+	unsigned int e, sub;
+
+	if (index < 8)
+		return index;
+	e = (index - 8) / 8 + 3;
+	sub = (index - 8) % 8;
+	return ((uint64_t)(8 + sub) << (e - 3)) + ((1ull << (e - 3)) >> 1);
+}
+
+/* Samples in a histogram and its p50, p90 and p99 (bucket middles). */
+void lat_summary(const uint32_t *counts, uint64_t *samples, uint64_t pct[3])
+{
+	static const double q[3] = { 0.50, 0.90, 0.99 };
+	uint64_t total = 0, seen = 0;
+	unsigned int i, k = 0;
+
+	for (i = 0; i < BRPATH_LAT_BUCKETS; i++)
+		total += counts[i];
+	*samples = total;
+	pct[0] = pct[1] = pct[2] = 0;
+	for (i = 0; i < BRPATH_LAT_BUCKETS && k < 3 && total; i++) {
+		seen += counts[i];
+		/* the smallest value with at least q of the samples at or below it */
+		while (k < 3 && seen && seen >= q[k] * total)
+			pct[k++] = lat_bucket_ns(i);
+	}
+}
+
+static void print_ns(FILE *f, uint64_t ns)
+{
+	if (ns >= 1000000000)
+		fprintf(f, " %9.3fs ", ns / 1e9);
+	else if (ns >= 1000000)
+		fprintf(f, " %9.3fms", ns / 1e6);
+	else
+		fprintf(f, " %9.3fus", ns / 1e3);
+}
+
 static const char *str(struct json_object *o, const char *key)
 {
 	return json_object_get_string(json_object_object_get(o, key));
@@ -134,7 +175,8 @@ static void print_port(FILE *f, struct json_object *port)
 {
 	struct json_object *drops = json_object_object_get(port, "drops");
 	struct json_object *dev = json_object_object_get(port, "dev_drops");
-	size_t i;
+	struct json_object *lat;
+	size_t i, nlat;
 
 	fprintf(f, "  port %s (%s, ifindex %" PRId64 ")\n", str(port, "name"),
 		str(port, "kind"), num(port, "ifindex"));
@@ -155,6 +197,22 @@ static void print_port(FILE *f, struct json_object *port)
 
 		fprintf(f, "    drop   %-9s %-24s %" PRId64 "\n", str(d, "stage"),
 			str(d, "reason"), num(d, "packets"));
+	}
+	lat = json_object_object_get(port, "latency");
+	nlat = json_object_is_type(lat, json_type_array) ? json_object_array_length(lat) : 0;
+	if (nlat)
+		fprintf(f, "    latency from  %-9s %9s %11s %11s %11s %11s\n", "to", "samples",
+			"p50", "p90", "p99", "max");
+	for (i = 0; i < nlat; i++) {
+		struct json_object *l = json_object_array_get_idx(lat, i);
+
+		fprintf(f, "    %-13s %-9s %9" PRId64, str(l, "from"), str(l, "stage"),
+			num(l, "samples"));
+		print_ns(f, num(l, "p50_ns"));
+		print_ns(f, num(l, "p90_ns"));
+		print_ns(f, num(l, "p99_ns"));
+		print_ns(f, num(l, "max_ns"));
+		fputc('\n', f);
 	}
 	if (dev) {
 		fprintf(f, "    device drops:");

@@ -76,6 +76,42 @@ static void add_drop(struct json_object *drops, const struct nlattr *nest)
 	json_object_array_add(drops, drop);
 }
 
+static void add_latency(struct json_object *list, const struct nlattr *nest)
+{
+	const struct nlattr *tb[BRPATH_LAT_A_MAX + 1];
+	static uint32_t counts[BRPATH_LAT_BUCKETS];
+	const struct brpath_lat_bucket *b;
+	const struct nlattr *name, *buckets;
+	uint64_t samples, pct[3];
+	struct json_object *o;
+	size_t i, n;
+	int id;
+
+	parse_nest(nest, tb, BRPATH_LAT_A_MAX);
+	id = stage_id(tb[BRPATH_LAT_A_STAGE]);
+	name = tb[BRPATH_LAT_A_IN_NAME];
+	buckets = tb[BRPATH_LAT_A_BUCKETS];
+	if (id < 0 || !name || mnl_attr_validate(name, MNL_TYPE_NUL_STRING) < 0 ||
+	    !buckets || mnl_attr_get_payload_len(buckets) % sizeof(*b))
+		return;
+	memset(counts, 0, sizeof(counts));
+	b = mnl_attr_get_payload(buckets);
+	n = mnl_attr_get_payload_len(buckets) / sizeof(*b);
+	for (i = 0; i < n; i++)
+		if (b[i].index < BRPATH_LAT_BUCKETS)
+			counts[b[i].index] += b[i].count;
+	lat_summary(counts, &samples, pct);
+	o = json_object_new_object();
+	json_object_object_add(o, "from", json_object_new_string(mnl_attr_get_str(name)));
+	json_object_object_add(o, "stage", json_object_new_string(stage_names[id]));
+	json_object_object_add(o, "samples", new_u64(samples));
+	json_object_object_add(o, "p50_ns", new_u64(pct[0]));
+	json_object_object_add(o, "p90_ns", new_u64(pct[1]));
+	json_object_object_add(o, "p99_ns", new_u64(pct[2]));
+	json_object_object_add(o, "max_ns", new_u64(get_u64(tb[BRPATH_LAT_A_MAX_NS])));
+	json_object_array_add(list, o);
+}
+
 static struct json_object *dev_drops(const struct nlattr *nest)
 {
 	const struct nlattr *tb[BRPATH_DEV_DROPS_A_MAX + 1];
@@ -91,7 +127,7 @@ static struct json_object *dev_drops(const struct nlattr *nest)
 
 struct json_object *model_port(const struct nlattr *nest)
 {
-	struct json_object *port, *stages, *drops;
+	struct json_object *port, *stages, *drops, *latency;
 	const struct nlattr *attr;
 	unsigned int kind = BRPATH_PORT_OTHER;
 	const char *name = "?";
@@ -99,6 +135,7 @@ struct json_object *model_port(const struct nlattr *nest)
 
 	stages = json_object_new_object();
 	drops = json_object_new_array();
+	latency = json_object_new_array();
 	port = json_object_new_object();
 	mnl_attr_for_each_nested(attr, nest) {
 		switch (mnl_attr_get_type(attr)) {
@@ -121,6 +158,9 @@ struct json_object *model_port(const struct nlattr *nest)
 		case BRPATH_PORT_A_DROP:
 			add_drop(drops, attr);
 			break;
+		case BRPATH_PORT_A_LATENCY:
+			add_latency(latency, attr);
+			break;
 		case BRPATH_PORT_A_DEV_DROPS:
 			json_object_object_add(port, "dev_drops", dev_drops(attr));
 			break;
@@ -131,6 +171,7 @@ struct json_object *model_port(const struct nlattr *nest)
 	json_object_object_add(port, "kind", json_object_new_string(port_kind_names[kind]));
 	json_object_object_add(port, "stages", stages);
 	json_object_object_add(port, "drops", drops);
+	json_object_object_add(port, "latency", latency);
 	model_budget(port);
 	return port;
 }

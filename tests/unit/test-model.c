@@ -168,6 +168,58 @@ static void test_text_output(void **state)
 	json_object_put(model);
 }
 
+/* The bucket of a latency, as the uapi header defines it. */
+static unsigned int bucket_of(uint64_t ns)
+{
+	unsigned int e;
+
+	if (ns < 8)
+		return ns;
+	e = 63 - __builtin_clzll(ns);
+	return 8 + 8 * (e - 3) + ((ns >> (e - 3)) & 7);
+}
+
+static void test_latency_buckets(void **state)
+{
+	static const uint64_t values[] = {
+		0, 7, 8, 15, 16, 100, 1000, 4095, 4096, 123456, 5000000,
+		5300000, 999999999, 12345678901ull,
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		uint64_t mid = lat_bucket_ns(bucket_of(values[i]));
+		double err = values[i] ? ((double)mid - values[i]) / values[i] : 0;
+
+		/* within 6.25 %: a bucket is 1/8 of its power of two wide */
+		assert_true(err <= 0.0625 && err >= -0.0625);
+	}
+	assert_int_equal(bucket_of(5000000), 8 + 8 * 19 + 1);
+}
+
+static void test_latency_percentiles(void **state)
+{
+	uint32_t counts[BRPATH_LAT_BUCKETS] = { 0 };
+	uint64_t samples, pct[3];
+
+	(void)state;
+	counts[bucket_of(20000)] = 50;		/* 20 us */
+	counts[bucket_of(5000000)] = 40;	/* 5 ms */
+	counts[bucket_of(9000000)] = 9;		/* 9 ms */
+	counts[bucket_of(40000000)] = 1;	/* 40 ms */
+	lat_summary(counts, &samples, pct);
+	assert_int_equal(samples, 100);
+	assert_int_equal(pct[0], lat_bucket_ns(bucket_of(20000)));
+	assert_int_equal(pct[1], lat_bucket_ns(bucket_of(5000000)));
+	assert_int_equal(pct[2], lat_bucket_ns(bucket_of(9000000)));
+
+	memset(counts, 0, sizeof(counts));
+	lat_summary(counts, &samples, pct);
+	assert_int_equal(samples, 0);
+	assert_int_equal(pct[2], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +230,8 @@ int main(void)
 		cmocka_unit_test(test_drop_in_wrong_stage_is_unexplained),
 		cmocka_unit_test(test_bridge_find_or_create),
 		cmocka_unit_test(test_text_output),
+		cmocka_unit_test(test_latency_buckets),
+		cmocka_unit_test(test_latency_percentiles),
 	};
 
 	return cmocka_run_group_tests_name("model", tests, NULL, NULL);

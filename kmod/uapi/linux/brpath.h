@@ -18,7 +18,8 @@
  *
  * BRPATH_CMD_ATTACH (doit, CAP_NET_ADMIN over the namespace)
  *   Request: BRPATH_A_BRIDGE_IFINDEX or BRPATH_A_BRIDGE_NAME, optionally
- *   BRPATH_A_MATCH (a flow filter: only matching frames are counted).
+ *   BRPATH_A_MATCH (a flow filter: only matching frames are counted) and
+ *   BRPATH_A_SAMPLE (time 1 in N frames at rx, 1..1000000, default 16).
  *   Instruments the bridge and every port it has; ports enslaved later are
  *   followed, ports and bridges that go away are dropped. Errors: ENODEV
  *   (no such device), EOPNOTSUPP (not a bridge), EEXIST (already attached),
@@ -59,6 +60,16 @@
  *   messages of one snapshot; counters are cumulative, so later snapshots
  *   still add up.
  *
+ * Latency (BRPATH_PORT_A_LATENCY, enum brpath_latency_attr)
+ * ---------------------------------------------------------
+ * A sampled frame is timestamped (CLOCK_MONOTONIC) at rx on its ingress
+ * port; the time to br_in (on that port) and to br_out, tx and done (on the
+ * egress port) is counted in a histogram of the egress port per (ingress
+ * port, stage). Bucket i < 8 holds i ns; above, 8 buckets per power of two:
+ * i = 8 + 8 * (e - 3) + ((ns >> (e - 3)) & 7) with e = floor(log2(ns)), so
+ * a bucket's midpoint is within 6.25 % of every value in it. The first 8
+ * ports of a bridge are timed as ingress ports.
+ *
  * Flow filter (BRPATH_A_MATCH, enum brpath_match_attr)
  * ----------------------------------------------------
  * Every attribute given must match; none given matches every frame. VLAN
@@ -89,6 +100,8 @@
  */
 #ifndef _UAPI_LINUX_BRPATH_H
 #define _UAPI_LINUX_BRPATH_H
+
+#include <linux/types.h>
 
 #define BRPATH_GENL_NAME	"brpath"
 #define BRPATH_GENL_VERSION	1
@@ -170,6 +183,7 @@ enum brpath_attr {
 	BRPATH_A_TIME_NS,		/* u64 */
 	BRPATH_A_NPORTS,		/* u32 */
 	BRPATH_A_REALTIME_NS,		/* u64 */
+	BRPATH_A_SAMPLE,		/* u32 */
 
 	__BRPATH_A_MAX
 };
@@ -185,6 +199,7 @@ enum brpath_port_attr {
 	BRPATH_PORT_A_STAGE,		/* nest, enum brpath_stage_attr; per stage */
 	BRPATH_PORT_A_DROP,		/* nest, enum brpath_drop_attr; per (stage, reason) */
 	BRPATH_PORT_A_DEV_DROPS,	/* nest, enum brpath_dev_drops_attr */
+	BRPATH_PORT_A_LATENCY,		/* nest, enum brpath_latency_attr */
 
 	__BRPATH_PORT_A_MAX
 };
@@ -229,6 +244,38 @@ enum brpath_dev_drops_attr {
 };
 
 #define BRPATH_DEV_DROPS_A_MAX (__BRPATH_DEV_DROPS_A_MAX - 1)
+
+#define BRPATH_LAT_BUCKETS 256
+
+/* Latency stages, the stages a sampled frame is timed to. */
+enum brpath_lat_stage {
+	BRPATH_LAT_BR_IN,
+	BRPATH_LAT_BR_OUT,
+	BRPATH_LAT_TX,
+	BRPATH_LAT_DONE,
+
+	BRPATH_LAT_STAGE_MAX
+};
+
+struct brpath_lat_bucket {
+	__u16 index;
+	__u16 pad;
+	__u32 count;
+};
+
+enum brpath_latency_attr {
+	BRPATH_LAT_A_UNSPEC,
+	BRPATH_LAT_A_PAD,
+	BRPATH_LAT_A_IN_IFINDEX,	/* u32, the ingress port */
+	BRPATH_LAT_A_IN_NAME,		/* string */
+	BRPATH_LAT_A_STAGE,		/* u8, enum brpath_stage */
+	BRPATH_LAT_A_MAX_NS,		/* u64 */
+	BRPATH_LAT_A_BUCKETS,		/* binary, struct brpath_lat_bucket[], non-zero only */
+
+	__BRPATH_LAT_A_MAX
+};
+
+#define BRPATH_LAT_A_MAX (__BRPATH_LAT_A_MAX - 1)
 
 enum brpath_match_attr {
 	BRPATH_MATCH_A_UNSPEC,
