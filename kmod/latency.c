@@ -155,14 +155,17 @@ static int brpath_lat_put_one(struct sk_buff *skb, const struct brpath_port *in,
 	return 0;
 }
 
-/* Under RTNL: the histograms of @port, one nest per (ingress port, stage). */
+/*
+ * Under RTNL or RCU: the histograms of @port, one nest per (ingress port,
+ * stage).
+ */
 int brpath_lat_put(struct sk_buff *skb, const struct brpath_port *port,
 		   struct brpath_lat_bucket *buf)
 {
 	const struct brpath_port *in;
 	unsigned int stage;
 
-	list_for_each_entry(in, &port->br->ports, list) {
+	list_for_each_entry_rcu(in, &port->br->ports, list, lockdep_rtnl_is_held()) {
 		if (in->lat_idx >= BRPATH_LAT_INS)
 			continue;
 		for (stage = 0; stage < BRPATH_LAT_STAGE_MAX; stage++)

@@ -20,6 +20,7 @@ struct brpath_stream {
 	u64 interval_ns;		/* 0: stopped; written under RTNL */
 	u64 seq;
 	struct brpath_stats *sum;	/* scratch of the timer callback */
+	struct brpath_lat_bucket *buckets;
 };
 
 static unsigned int brpath_stream_id;
@@ -30,7 +31,7 @@ static int brpath_stream_port(struct brpath_stream *st,
 {
 	struct sk_buff *msg;
 	struct nlattr *nest;
-	void *hdr;
+	void *hdr, *mark;
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
 	if (!msg)
@@ -54,6 +55,10 @@ static int brpath_stream_port(struct brpath_stream *st,
 	    brpath_put_stages(msg, st->sum) ||
 	    brpath_put_drops(msg, st->sum))
 		goto err_free;
+	/* Histograms that do not fit leave the counters whole. */
+	mark = skb_tail_pointer(msg);
+	if (brpath_lat_put(msg, port, st->buckets))
+		nlmsg_trim(msg, mark);
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
 	/* No member left is not an error: the next tick stops the timer. */
@@ -112,6 +117,12 @@ int brpath_stream_set(struct net *net, u32 interval_us)
 		if (!st->sum)
 			return -ENOMEM;
 	}
+	if (!st->buckets) {
+		st->buckets = kmalloc_array(BRPATH_LAT_BUCKETS, sizeof(*st->buckets),
+					    GFP_KERNEL_ACCOUNT);
+		if (!st->buckets)
+			return -ENOMEM;
+	}
 	hrtimer_cancel(&st->timer);
 	WRITE_ONCE(st->interval_ns, (u64)interval_us * NSEC_PER_USEC);
 	if (interval_us)
@@ -135,6 +146,7 @@ static void __net_exit brpath_stream_net_exit(struct net *net)
 	struct brpath_stream *st = net_generic(net, brpath_stream_id);
 
 	hrtimer_cancel(&st->timer);
+	kfree(st->buckets);
 	kfree(st->sum);
 }
 

@@ -91,26 +91,53 @@ static uint64_t delta_of(struct json_object *port, enum brpath_stage stage)
 			   stage_names[stage], "packets");
 }
 
+/* The p99 of the time to done of frames leaving by @port, since reset. */
+static const char *done_p99(struct json_object *port, char *buf, size_t len)
+{
+	struct json_object *lat = json_object_object_get(port, "latency");
+	uint64_t p99 = 0, v;
+	size_t i, n;
+
+	n = json_object_is_type(lat, json_type_array) ? json_object_array_length(lat) : 0;
+	for (i = 0; i < n; i++) {
+		struct json_object *l = json_object_array_get_idx(lat, i);
+
+		if (strcmp(json_object_get_string(json_object_object_get(l, "stage")), "done"))
+			continue;
+		v = json_object_get_uint64(json_object_object_get(l, "p99_ns"));
+		if (v > p99)
+			p99 = v;
+	}
+	if (!p99)
+		snprintf(buf, len, "-");
+	else if (p99 >= 1000000)
+		snprintf(buf, len, "%.3fms", p99 / 1e6);
+	else
+		snprintf(buf, len, "%.1fus", p99 / 1e3);
+	return buf;
+}
+
 /* One screen of top: rates over the last interval and loss per hop. */
 static void top_print(struct watch *w, struct json_object *ports)
 {
 	double dt = w->prev_time_ns ? (w->time_ns - w->prev_time_ns) / 1e9 : 0;
+	char p99[32];
 	size_t i;
 
 	if (w->clear)
 		fprintf(w->out, "\033[H\033[2J");
 	fprintf(w->out, "brpath top: snapshot %" PRIu64 ", %.3f s, %" PRIu64 " missed\n",
 		w->seq, dt, w->missed);
-	fprintf(w->out, "%-10s %-12s %-5s %10s %9s %10s %9s %8s %8s %8s %8s\n",
+	fprintf(w->out, "%-10s %-12s %-5s %10s %9s %10s %9s %8s %8s %8s %8s %10s\n",
 		"BRIDGE", "PORT", "KIND", "RX_PPS", "RX_MBIT", "TX_PPS", "TX_MBIT",
-		"L_RX", "L_BRIN", "L_BROUT", "L_TX");
+		"L_RX", "L_BRIN", "L_BROUT", "L_TX", "DONE_P99");
 	for (i = 0; i < json_object_array_length(ports); i++) {
 		struct json_object *p = json_object_array_get_idx(ports, i);
 		struct json_object *st = json_object_object_get(p, "stages");
 		uint64_t rx = delta_of(p, BRPATH_STAGE_RX), tx = delta_of(p, BRPATH_STAGE_TX);
 
 		fprintf(w->out, "%-10s %-12s %-5s %10.0f %9.2f %10.0f %9.2f %8" PRId64 " %8" PRId64
-			" %8" PRId64 " %8" PRId64 "\n",
+			" %8" PRId64 " %8" PRId64 " %10s\n",
 			json_object_get_string(json_object_object_get(p, "bridge")),
 			json_object_get_string(json_object_object_get(p, "port")),
 			json_object_get_string(json_object_object_get(p, "kind")),
@@ -122,7 +149,8 @@ static void top_print(struct watch *w, struct json_object *ports)
 			(int64_t)(delta_of(p, BRPATH_STAGE_BR_IN) - delta_of(p, BRPATH_STAGE_BR_FWD) -
 				  delta_of(p, BRPATH_STAGE_BR_LOCAL)),
 			(int64_t)(delta_of(p, BRPATH_STAGE_BR_OUT) - tx),
-			(int64_t)(tx - delta_of(p, BRPATH_STAGE_DONE)));
+			(int64_t)(tx - delta_of(p, BRPATH_STAGE_DONE)),
+			done_p99(p, p99, sizeof(p99)));
 	}
 }
 
@@ -172,6 +200,7 @@ static void emit(struct watch *w)
 			json_object_object_add(o, "bridge", json_object_new_string(br));
 			json_object_object_add(o, "port", json_object_new_string(name));
 			json_object_object_add(o, "kind", json_object_get(json_object_object_get(port, "kind")));
+			json_object_object_add(o, "latency", json_object_get(json_object_object_get(port, "latency")));
 			json_object_object_add(o, "stages", delta);
 			json_object_array_add(list, o);
 		} else {

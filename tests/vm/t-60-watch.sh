@@ -83,8 +83,9 @@ err=$(in_ns host setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-
 assert_eq 1 "$rc" "exit code of unprivileged watch"
 assert_eq "brpath: watch: Operation not permitted" "$err" "stderr of unprivileged watch"
 
-step "top: a table per interval, every port, rates and loss per hop"
-bp host reset
+step "top: a table per interval, every port, rates, loss per hop, p99"
+bp host detach br0
+bp host attach br0 --match udp --sample 1
 _nsx A
 "${_NSX[@]}" "$TOOLS/frames" send eth0 --dst-mac "$MAC_B" --count 3000 --size 100 \
 	--rate 1000 >/dev/null 2>&1 &
@@ -95,6 +96,10 @@ assert_eq 3 "$(grep -c '^brpath top: snapshot' <<<"$out")" "tables printed"
 assert_eq 3 "$(grep -cE '^br0 +ethA +veth ' <<<"$out")" "ethA rows"
 assert_eq 3 "$(grep -cE '^br0 +vethB +veth ' <<<"$out")" "vethB rows"
 assert_ge 1 "$(grep -E '^br0 +ethA ' <<<"$out" | tail -n 1 | awk '{ printf "%d", $4 }')" "ethA RX_PPS in the last table"
+# every frame is timed: frames that left by vethB have a p99 to done
+grep -E '^br0 +vethB ' <<<"$out" | tail -n 1 | awk '{ exit !($12 ~ /^[0-9.]+(us|ms)$/) }' ||
+	fail "vethB DONE_P99 in the last table: $(grep -E '^br0 +vethB ' <<<"$out" | tail -n 1)"
+assert_eq "-" "$(grep -E '^br0 +ethA ' <<<"$out" | tail -n 1 | awk '{ print $12 }')" "ethA DONE_P99 (nothing leaves by ethA)"
 assert_eq 0 "$(grep -E '^br0 ' <<<"$out" | awk '{ s += ($8 != 0) + ($9 != 0) + ($10 != 0) + ($11 != 0) } END { print s + 0 }')" \
 	"hops with loss"
 grep -Eq '^brpath: top: 3 snapshots written, 0 missed' "$BP_TMP/top.err" || fail "top summary: $(cat "$BP_TMP/top.err")"

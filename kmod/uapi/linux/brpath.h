@@ -55,7 +55,8 @@
  *   CLOCK_REALTIME read with it, so series of two hosts and QEMU's event
  *   times can be put on one axis), BRPATH_A_NPORTS (u32, ports
  *   in this snapshot), the bridge attributes and BRPATH_A_PORT as in
- *   GET_PORT, without BRPATH_PORT_A_DEV_DROPS. A reader that lost messages
+ *   GET_PORT, without BRPATH_PORT_A_DEV_DROPS (and without the latency
+ *   histograms when they do not fit the message). A reader that lost messages
  *   (ENOBUFS) sees a gap in BRPATH_A_SEQ or fewer than BRPATH_A_NPORTS
  *   messages of one snapshot; counters are cumulative, so later snapshots
  *   still add up.
