@@ -150,8 +150,14 @@ int brpath_lat_put(struct sk_buff *skb, const struct brpath_port *port,
 extern struct genl_family brpath_family;
 int brpath_genl_register(void);
 void brpath_genl_unregister(void);
-int brpath_put_stages(struct sk_buff *skb, const struct brpath_stats *sum);
-int brpath_put_drops(struct sk_buff *skb, const struct brpath_stats *sum);
+int brpath_put_port_counters(struct sk_buff *skb, const struct brpath_port *port,
+			     struct brpath_stats *sum);
+
+/* Room to sum a port's counters and list its histogram buckets. */
+struct brpath_scratch {
+	struct brpath_stats sum;
+	struct brpath_lat_bucket buckets[BRPATH_LAT_BUCKETS];
+};
 
 /* stream.c */
 int brpath_stream_set(struct net *net, u32 interval_us);

@@ -162,7 +162,7 @@ static int brpath_nl_reset(struct sk_buff *skb, struct genl_info *info)
 	return brpath_nl_each(info, brpath_bridge_reset);
 }
 
-int brpath_put_stages(struct sk_buff *skb, const struct brpath_stats *sum)
+static int brpath_put_stages(struct sk_buff *skb, const struct brpath_stats *sum)
 {
 	struct nlattr *nest;
 	unsigned int stage;
@@ -183,7 +183,7 @@ int brpath_put_stages(struct sk_buff *skb, const struct brpath_stats *sum)
 	return 0;
 }
 
-int brpath_put_drops(struct sk_buff *skb, const struct brpath_stats *sum)
+static int brpath_put_drops(struct sk_buff *skb, const struct brpath_stats *sum)
 {
 	unsigned int stage, reason;
 	struct nlattr *nest;
@@ -236,11 +236,19 @@ static int brpath_put_dev_drops(struct sk_buff *skb,
 	return 0;
 }
 
-/* Room for a dump to sum counters and list histogram buckets. */
-struct brpath_scratch {
-	struct brpath_stats sum;
-	struct brpath_lat_bucket buckets[BRPATH_LAT_BUCKETS];
-};
+/* The counters of a port: its identity, every stage and every drop. */
+int brpath_put_port_counters(struct sk_buff *skb, const struct brpath_port *port,
+			     struct brpath_stats *sum)
+{
+	brpath_port_read(port, sum);
+	if (nla_put_u32(skb, BRPATH_PORT_A_IFINDEX, port->dev->ifindex) ||
+	    nla_put_string(skb, BRPATH_PORT_A_NAME, port->dev->name) ||
+	    nla_put_u8(skb, BRPATH_PORT_A_KIND, port->kind) ||
+	    brpath_put_stages(skb, sum) ||
+	    brpath_put_drops(skb, sum))
+		return -EMSGSIZE;
+	return 0;
+}
 
 /* One port of @br, or only @br itself when it has no port. */
 static int brpath_fill_port(struct sk_buff *skb, struct netlink_callback *cb,
@@ -261,14 +269,9 @@ static int brpath_fill_port(struct sk_buff *skb, struct netlink_callback *cb,
 		goto err_cancel;
 	if (!port)
 		goto out;
-	brpath_port_read(port, &scratch->sum);
 	nest = nla_nest_start(skb, BRPATH_A_PORT);
 	if (!nest ||
-	    nla_put_u32(skb, BRPATH_PORT_A_IFINDEX, port->dev->ifindex) ||
-	    nla_put_string(skb, BRPATH_PORT_A_NAME, port->dev->name) ||
-	    nla_put_u8(skb, BRPATH_PORT_A_KIND, port->kind) ||
-	    brpath_put_stages(skb, &scratch->sum) ||
-	    brpath_put_drops(skb, &scratch->sum) ||
+	    brpath_put_port_counters(skb, port, &scratch->sum) ||
 	    brpath_put_dev_drops(skb, port) ||
 	    brpath_lat_put(skb, port, scratch->buckets))
 		goto err_cancel;

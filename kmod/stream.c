@@ -19,8 +19,7 @@ struct brpath_stream {
 	struct net *net;
 	u64 interval_ns;		/* 0: stopped; written under RTNL */
 	u64 seq;
-	struct brpath_stats *sum;	/* scratch of the timer callback */
-	struct brpath_lat_bucket *buckets;
+	struct brpath_scratch *scratch;	/* of the timer callback */
 };
 
 static unsigned int brpath_stream_id;
@@ -39,7 +38,6 @@ static int brpath_stream_port(struct brpath_stream *st,
 	hdr = genlmsg_put(msg, 0, 0, &brpath_family, 0, BRPATH_CMD_SNAPSHOT);
 	if (!hdr)
 		goto err_free;
-	brpath_port_read(port, st->sum);
 	if (nla_put_u64_64bit(msg, BRPATH_A_SEQ, st->seq, BRPATH_A_PAD) ||
 	    nla_put_u64_64bit(msg, BRPATH_A_TIME_NS, now, BRPATH_A_PAD) ||
 	    nla_put_u64_64bit(msg, BRPATH_A_REALTIME_NS, real, BRPATH_A_PAD) ||
@@ -48,16 +46,11 @@ static int brpath_stream_port(struct brpath_stream *st,
 	    nla_put_string(msg, BRPATH_A_BRIDGE_NAME, port->br->dev->name))
 		goto err_free;
 	nest = nla_nest_start(msg, BRPATH_A_PORT);
-	if (!nest ||
-	    nla_put_u32(msg, BRPATH_PORT_A_IFINDEX, port->dev->ifindex) ||
-	    nla_put_string(msg, BRPATH_PORT_A_NAME, port->dev->name) ||
-	    nla_put_u8(msg, BRPATH_PORT_A_KIND, port->kind) ||
-	    brpath_put_stages(msg, st->sum) ||
-	    brpath_put_drops(msg, st->sum))
+	if (!nest || brpath_put_port_counters(msg, port, &st->scratch->sum))
 		goto err_free;
 	/* Histograms that do not fit leave the counters whole. */
 	mark = skb_tail_pointer(msg);
-	if (brpath_lat_put(msg, port, st->buckets))
+	if (brpath_lat_put(msg, port, st->scratch->buckets))
 		nlmsg_trim(msg, mark);
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
@@ -112,15 +105,9 @@ int brpath_stream_set(struct net *net, u32 interval_us)
 {
 	struct brpath_stream *st = net_generic(net, brpath_stream_id);
 
-	if (!st->sum) {
-		st->sum = kmalloc(sizeof(*st->sum), GFP_KERNEL_ACCOUNT);
-		if (!st->sum)
-			return -ENOMEM;
-	}
-	if (!st->buckets) {
-		st->buckets = kmalloc_array(BRPATH_LAT_BUCKETS, sizeof(*st->buckets),
-					    GFP_KERNEL_ACCOUNT);
-		if (!st->buckets)
+	if (!st->scratch) {
+		st->scratch = kmalloc(sizeof(*st->scratch), GFP_KERNEL_ACCOUNT);
+		if (!st->scratch)
 			return -ENOMEM;
 	}
 	hrtimer_cancel(&st->timer);
@@ -146,8 +133,7 @@ static void __net_exit brpath_stream_net_exit(struct net *net)
 	struct brpath_stream *st = net_generic(net, brpath_stream_id);
 
 	hrtimer_cancel(&st->timer);
-	kfree(st->buckets);
-	kfree(st->sum);
+	kfree(st->scratch);
 }
 
 static struct pernet_operations brpath_stream_net_ops = {
