@@ -108,6 +108,19 @@ void brpath_peer_gone(const struct net_device *peer)
 				brpath_peer_unhook(port);
 }
 
+static struct brpath_pcpu __percpu *brpath_pcpu_alloc(void)
+{
+	struct brpath_pcpu __percpu *pcpu;
+	int cpu;
+
+	pcpu = __alloc_percpu_gfp(sizeof(struct brpath_pcpu), SMP_CACHE_BYTES,
+				  GFP_KERNEL_ACCOUNT);
+	if (pcpu)
+		for_each_possible_cpu(cpu)
+			u64_stats_init(&per_cpu_ptr(pcpu, cpu)->syncp);
+	return pcpu;
+}
+
 int brpath_port_add(struct brpath_bridge *br, struct net_device *dev)
 {
 	struct net *net = dev_net(dev);
@@ -122,25 +135,29 @@ int brpath_port_add(struct brpath_bridge *br, struct net_device *dev)
 	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
 	if (!port)
 		return -ENOMEM;
-	port->stats = __netdev_alloc_pcpu_stats(struct brpath_stats,
-						GFP_KERNEL_ACCOUNT);
-	if (!port->stats) {
+	port->pcpu = brpath_pcpu_alloc();
+	if (!port->pcpu) {
 		err = -ENOMEM;
 		goto err_free_port;
 	}
-	port->lat = kvzalloc(sizeof(*port->lat), GFP_KERNEL_ACCOUNT);
-	if (!port->lat) {
-		err = -ENOMEM;
-		goto err_free_stats;
-	}
-	/* The first ports get an ingress index; a reused one starts afresh. */
-	port->lat_idx = ffz(br->lat_used);
-	if (port->lat_idx < BRPATH_LAT_INS) {
-		br->lat_used |= BIT(port->lat_idx);
-		brpath_lat_clear(br, port->lat_idx);
+	port->lat_idx = BRPATH_LAT_INS;
+	if (br->sample) {
+		port->lat = kvzalloc(sizeof(*port->lat), GFP_KERNEL_ACCOUNT);
+		if (!port->lat) {
+			err = -ENOMEM;
+			goto err_free_pcpu;
+		}
+		/* The first ports get an ingress index; a reused one starts afresh. */
+		port->lat_idx = ffz(br->lat_used);
+		if (port->lat_idx < BRPATH_LAT_INS) {
+			br->lat_used |= BIT(port->lat_idx);
+			brpath_lat_clear(br, port->lat_idx);
+		}
 	}
 	port->br = br;
 	port->dev = dev;
+	port->match = br->match;
+	port->sample = br->sample;
 	port->kind = brpath_port_kind(dev);
 	memcpy(port->ops, brpath_port_ops_template, sizeof(port->ops));
 	port->ops[BRPATH_HOOK_RX].dev = dev;
@@ -148,6 +165,9 @@ int brpath_port_add(struct brpath_bridge *br, struct net_device *dev)
 	port->ops[BRPATH_HOOK_TX].dev = dev;
 	port->ops[BRPATH_HOOK_TX].priv = port;
 	port->ops[BRPATH_HOOK_PEER_RX].priv = port;
+	err = brpath_probe_get(port->kind);
+	if (err)
+		goto err_free_lat;
 	netdev_hold(dev, &port->dev_tracker, GFP_KERNEL);
 	brpath_port_base(port);
 
@@ -169,11 +189,13 @@ err_hash_del:
 	brpath_port_hash_del(port);
 	synchronize_net();
 	netdev_put(dev, &port->dev_tracker);
+	brpath_probe_put(port->kind);
+err_free_lat:
 	if (port->lat_idx < BRPATH_LAT_INS)
 		br->lat_used &= ~BIT(port->lat_idx);
 	kvfree(port->lat);
-err_free_stats:
-	free_percpu(port->stats);
+err_free_pcpu:
+	free_percpu(port->pcpu);
 err_free_port:
 	kfree(port);
 	return err;
@@ -184,7 +206,7 @@ static void brpath_port_free_rcu(struct rcu_head *head)
 	struct brpath_port *port = container_of(head, struct brpath_port, rcu);
 
 	kvfree(port->lat);
-	free_percpu(port->stats);
+	free_percpu(port->pcpu);
 	kfree(port);
 }
 
@@ -200,21 +222,48 @@ void brpath_port_remove(struct brpath_port *port)
 	nf_unregister_net_hook(net, &port->ops[BRPATH_HOOK_TX]);
 	nf_unregister_net_hook(net, &port->ops[BRPATH_HOOK_RX]);
 	brpath_port_hash_del(port);
+	brpath_probe_put(port->kind);
 	netdev_put(port->dev, &port->dev_tracker);
 	/* Bridge hooks and probes may still hold it: free after a grace period. */
 	call_rcu(&port->rcu, brpath_port_free_rcu);
+}
+
+/* Bridge hooks are registered with the first bridge of a namespace. */
+static bool brpath_net_has_bridge(const struct net *net,
+				  const struct brpath_bridge *except)
+{
+	struct brpath_bridge *br;
+
+	list_for_each_entry(br, &brpath_bridges, list)
+		if (br != except && net_eq(dev_net(br->dev), net))
+			return true;
+	return false;
+}
+
+static void brpath_keys_inc(const struct brpath_bridge *br)
+{
+	if (br->match)
+		static_branch_inc(&brpath_match_key);
+	if (br->sample)
+		static_branch_inc(&brpath_lat_key);
+}
+
+static void brpath_keys_dec(const struct brpath_bridge *br)
+{
+	if (br->match)
+		static_branch_dec(&brpath_match_key);
+	if (br->sample)
+		static_branch_dec(&brpath_lat_key);
 }
 
 /* Takes @match (may be NULL), whatever the outcome. */
 int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
 			 u32 sample, struct netlink_ext_ack *extack)
 {
-	bool first = list_empty(&brpath_bridges);
 	struct net *net = dev_net(dev);
 	struct brpath_bridge *br;
 	struct net_device *lower;
 	struct list_head *iter;
-	unsigned int i;
 	int err;
 
 	ASSERT_RTNL();
@@ -238,22 +287,16 @@ int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
 	br->match = match;
 	br->sample = sample;
 	INIT_LIST_HEAD(&br->ports);
-	memcpy(br->ops, brpath_bridge_ops_template, sizeof(br->ops));
-	for (i = 0; i < BRPATH_BR_HOOK_MAX; i++)
-		br->ops[i].priv = br;
 
-	if (first) {
-		err = brpath_probes_register();
+	if (!brpath_net_has_bridge(net, NULL)) {
+		err = nf_register_net_hooks(net, brpath_bridge_ops,
+					    brpath_bridge_nops);
 		if (err) {
-			NL_SET_ERR_MSG(extack, "cannot register tracepoint probes");
+			NL_SET_ERR_MSG(extack, "cannot register bridge hooks");
 			goto err_free_br;
 		}
 	}
-	err = nf_register_net_hooks(net, br->ops, BRPATH_BR_HOOK_MAX);
-	if (err) {
-		NL_SET_ERR_MSG(extack, "cannot register bridge hooks");
-		goto err_unregister_probes;
-	}
+	brpath_keys_inc(br);
 	netdev_hold(dev, &br->dev_tracker, GFP_KERNEL);
 	list_add_tail_rcu(&br->list, &brpath_bridges);
 
@@ -267,9 +310,6 @@ int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
 	}
 	return 0;
 
-err_unregister_probes:
-	if (first)
-		brpath_probes_unregister();
 err_free_br:
 	kfree(br);
 err_free_match:
@@ -287,16 +327,17 @@ static void brpath_bridge_free_rcu(struct rcu_head *head)
 
 void brpath_bridge_detach(struct brpath_bridge *br)
 {
+	struct net *net = dev_net(br->dev);
 	struct brpath_port *port, *tmp;
 
 	ASSERT_RTNL();
 	list_for_each_entry_safe(port, tmp, &br->ports, list)
 		brpath_port_remove(port);
-	nf_unregister_net_hooks(dev_net(br->dev), br->ops, BRPATH_BR_HOOK_MAX);
+	if (!brpath_net_has_bridge(net, br))
+		nf_unregister_net_hooks(net, brpath_bridge_ops, brpath_bridge_nops);
 	list_del_rcu(&br->list);
+	brpath_keys_dec(br);
 	netdev_put(br->dev, &br->dev_tracker);
-	if (list_empty(&brpath_bridges))
-		brpath_probes_unregister();
 	call_rcu(&br->rcu, brpath_bridge_free_rcu);
 }
 
@@ -308,43 +349,91 @@ void brpath_bridge_reset(struct brpath_bridge *br)
 	/* Racing increments on other CPUs may survive; documented in README. */
 	list_for_each_entry(port, &br->ports, list) {
 		for_each_possible_cpu(cpu) {
-			struct brpath_stats *s = per_cpu_ptr(port->stats, cpu);
+			struct brpath_pcpu *pc = per_cpu_ptr(port->pcpu, cpu);
 
-			memset(s->packets, 0, sizeof(s->packets));
-			memset(s->bytes, 0, sizeof(s->bytes));
-			memset(s->drops, 0, sizeof(s->drops));
+			memset(pc->stage, 0, sizeof(pc->stage));
+			u64_stats_set(&pc->drops, 0);
+			memset(pc->drop_packets, 0, sizeof(pc->drop_packets));
+			memset(pc->drop_other, 0, sizeof(pc->drop_other));
 		}
 		brpath_port_base(port);
+		port->snap_sig = U64_MAX;
 		if (port->lat_idx < BRPATH_LAT_INS)
 			brpath_lat_clear(br, port->lat_idx);
 	}
 }
 
-/* Sum the per-CPU counters of a port into @sum (whose syncp is unused). */
-void brpath_port_read(const struct brpath_port *port, struct brpath_stats *sum)
+static void brpath_sum_drop(struct brpath_sum *sum, u32 key, u64 packets)
 {
-	unsigned int stage, reason, start;
+	unsigned int i;
+
+	for (i = 0; i < sum->ndrops; i++)
+		if (sum->drop[i].key == key)
+			goto add;
+	if (sum->ndrops >= BRPATH_SUM_DROPS)
+		/* More kinds than room: keep the stage, lose the reason. */
+		key = brpath_drop_key((key >> 24) - 1, SKB_DROP_REASON_MAX);
+	for (i = 0; i < sum->ndrops; i++)
+		if (sum->drop[i].key == key)
+			goto add;
+	sum->drop[i].key = key;
+	sum->drop[i].packets = 0;
+	sum->ndrops++;
+add:
+	sum->drop[i].packets += packets;
+}
+
+/* Sum the per-CPU counters of a port into @sum. */
+void brpath_port_read(const struct brpath_port *port, struct brpath_sum *sum)
+{
+	unsigned int stage, i, start;
+	u64 packets, bytes;
+	u32 key;
 	int cpu;
 
-	memset(sum, 0, sizeof(*sum));
+	memset(sum, 0, offsetof(struct brpath_sum, drop));
 	for_each_possible_cpu(cpu) {
-		const struct brpath_stats *s = per_cpu_ptr(port->stats, cpu);
-		u64 packets[BRPATH_STAGE_MAX], bytes[BRPATH_STAGE_MAX];
+		const struct brpath_pcpu *pc = per_cpu_ptr(port->pcpu, cpu);
 
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			for (stage = 0; stage < BRPATH_STAGE_MAX; stage++) {
-				packets[stage] = u64_stats_read(&s->packets[stage]);
-				bytes[stage] = u64_stats_read(&s->bytes[stage]);
-			}
-		} while (u64_stats_fetch_retry(&s->syncp, start));
 		for (stage = 0; stage < BRPATH_STAGE_MAX; stage++) {
-			u64_stats_add(&sum->packets[stage], packets[stage]);
-			u64_stats_add(&sum->bytes[stage], bytes[stage]);
-			/* Drops are read one by one: each is a whole u64. */
-			for (reason = 0; reason < SKB_DROP_REASON_MAX; reason++)
-				u64_stats_add(&sum->drops[stage][reason],
-					      u64_stats_read(&s->drops[stage][reason]));
+			do {
+				start = u64_stats_fetch_begin(&pc->syncp);
+				packets = u64_stats_read(&pc->stage[stage].packets);
+				bytes = u64_stats_read(&pc->stage[stage].bytes);
+			} while (u64_stats_fetch_retry(&pc->syncp, start));
+			sum->packets[stage] += packets;
+			sum->bytes[stage] += bytes;
+			packets = u64_stats_read(&pc->drop_other[stage]);
+			if (packets)
+				brpath_sum_drop(sum, brpath_drop_key(stage, SKB_DROP_REASON_MAX),
+						packets);
+		}
+		sum->drops += u64_stats_read(&pc->drops);
+		for (i = 0; i < BRPATH_DROP_SLOTS; i++) {
+			key = READ_ONCE(pc->drop_key[i]);
+			packets = u64_stats_read(&pc->drop_packets[i]);
+			if (key && packets)
+				brpath_sum_drop(sum, key, packets);
 		}
 	}
+}
+
+/*
+ * What changes whenever any counter of @port does: the packets of every
+ * stage and the drops, summed. Cheap enough for every snapshot tick.
+ */
+u64 brpath_port_signature(const struct brpath_port *port)
+{
+	unsigned int stage;
+	u64 sig = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct brpath_pcpu *pc = per_cpu_ptr(port->pcpu, cpu);
+
+		for (stage = 0; stage < BRPATH_STAGE_MAX; stage++)
+			sig += u64_stats_read(&pc->stage[stage].packets);
+		sig += u64_stats_read(&pc->drops);
+	}
+	return sig;
 }

@@ -9,6 +9,7 @@
 #define _BRPATH_H
 
 #include <linux/hashtable.h>
+#include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
@@ -16,14 +17,50 @@
 #include <net/dropreason.h>
 #include "uapi/linux/brpath.h"
 
-#define BRPATH_VERSION "0.1.0"
-#define BRPATH_SAMPLE_DEFAULT 16
+#define BRPATH_VERSION "0.2.0"
+#define BRPATH_SAMPLE_DEFAULT 0
 
-struct brpath_stats {
-	u64_stats_t packets[BRPATH_STAGE_MAX];
-	u64_stats_t bytes[BRPATH_STAGE_MAX];
-	u64_stats_t drops[BRPATH_STAGE_MAX][SKB_DROP_REASON_MAX];
+/*
+ * The counters of one port on one CPU. The packet path touches only the
+ * stage it counts: packets and bytes side by side, rx..br_local of a frame's
+ * ingress port in one cache line, br_out..done of its egress port in the
+ * next. Drops are rare and kept sparse, one slot per (stage, reason) seen.
+ */
+struct brpath_ctr {
+	u64_stats_t packets;
+	u64_stats_t bytes;
+};
+
+#define BRPATH_DROP_SLOTS 14
+
+struct brpath_pcpu {
+	struct brpath_ctr stage[BRPATH_STAGE_MAX];
+	u32 sample_left;		/* frames until the next timed one */
 	struct u64_stats_sync syncp;
+	u64_stats_t drops;		/* all drops, the slots' sum */
+	u32 drop_key[BRPATH_DROP_SLOTS];	/* 0: free; brpath_drop_key() */
+	u64_stats_t drop_packets[BRPATH_DROP_SLOTS];
+	u64_stats_t drop_other[BRPATH_STAGE_MAX];	/* no slot left */
+};
+
+/* A drop slot's key: stage and kernel reason (with its subsystem bits). */
+static inline u32 brpath_drop_key(unsigned int stage, u32 reason)
+{
+	return (stage + 1) << 24 | (reason & 0xffffff);
+}
+
+/* A port's counters summed over CPUs, drops merged by (stage, reason). */
+#define BRPATH_SUM_DROPS 64
+
+struct brpath_sum {
+	u64 packets[BRPATH_STAGE_MAX];
+	u64 bytes[BRPATH_STAGE_MAX];
+	u64 drops;
+	unsigned int ndrops;
+	struct {
+		u32 key;
+		u64 packets;
+	} drop[BRPATH_SUM_DROPS + BRPATH_STAGE_MAX];
 };
 
 enum {
@@ -69,29 +106,30 @@ struct brpath_latency {
 
 struct brpath_bridge;
 
+/*
+ * The first cache line holds all the packet path reads of a port: the hash
+ * lookup (hnode, dev) and what a stage needs to count.
+ */
 struct brpath_port {
 	struct hlist_node hnode;	/* brpath_ports, keyed by dev */
-	struct list_head list;		/* brpath_bridge.ports */
-	struct brpath_bridge *br;
 	struct net_device *dev;
-	netdevice_tracker dev_tracker;
+	struct brpath_pcpu __percpu *pcpu;
+	const struct brpath_match *match;	/* the bridge's, NULL: all */
+	struct brpath_latency *lat;	/* NULL: the bridge times nothing */
+	struct brpath_bridge *br;
 	struct net_device *peer;	/* veth peer whose ingress is "done" */
-	netdevice_tracker peer_tracker;
-	enum brpath_port_kind kind;
-	struct nf_hook_ops ops[BRPATH_HOOK_MAX];
-	struct brpath_stats __percpu *stats;
-	struct brpath_latency *lat;
+	u32 sample;			/* the bridge's: time 1 in sample */
+	u8 kind;			/* enum brpath_port_kind */
 	u8 lat_idx;			/* BRPATH_LAT_INS or more: not timed */
+
+	struct list_head list;		/* brpath_bridge.ports */
+	netdevice_tracker dev_tracker;
+	netdevice_tracker peer_tracker;
+	struct nf_hook_ops ops[BRPATH_HOOK_MAX];
+	u64 snap_sig;			/* counters in the last snapshot */
+	bool snap_send;			/* in the snapshot being built */
 	struct rtnl_link_stats64 dev_base;
 	struct rcu_head rcu;
-};
-
-enum {
-	BRPATH_BR_HOOK_PRE,
-	BRPATH_BR_HOOK_FWD,
-	BRPATH_BR_HOOK_LOCAL,
-	BRPATH_BR_HOOK_POST,
-	BRPATH_BR_HOOK_MAX
 };
 
 struct brpath_bridge {
@@ -100,9 +138,8 @@ struct brpath_bridge {
 	netdevice_tracker dev_tracker;
 	struct list_head ports;
 	struct brpath_match *match;	/* NULL: every frame */
-	u32 sample;			/* time 1 in sample frames */
+	u32 sample;			/* time 1 in sample frames, 0: none */
 	u8 lat_used;			/* lat_idx in use, a bit each */
-	struct nf_hook_ops ops[BRPATH_BR_HOOK_MAX];
 	struct rcu_head rcu;
 };
 
@@ -118,17 +155,21 @@ void brpath_port_remove(struct brpath_port *port);
 struct brpath_port *brpath_port_find_rtnl(const struct net_device *dev);
 void brpath_peer_hook(struct brpath_port *port);
 void brpath_peer_gone(const struct net_device *peer);
-void brpath_port_read(const struct brpath_port *port,
-		      struct brpath_stats *sum);
+void brpath_port_read(const struct brpath_port *port, struct brpath_sum *sum);
+u64 brpath_port_signature(const struct brpath_port *port);
 
 /* hooks.c */
 extern const struct nf_hook_ops brpath_port_ops_template[BRPATH_HOOK_MAX];
-extern const struct nf_hook_ops brpath_bridge_ops_template[BRPATH_BR_HOOK_MAX];
+extern const struct nf_hook_ops brpath_bridge_ops[];
+extern const unsigned int brpath_bridge_nops;
+DECLARE_STATIC_KEY_FALSE(brpath_match_key);
+DECLARE_STATIC_KEY_FALSE(brpath_lat_key);
 struct brpath_port *brpath_port_lookup(const struct net_device *dev);
 void brpath_port_hash_add(struct brpath_port *port);
 void brpath_port_hash_del(struct brpath_port *port);
-int brpath_probes_register(void);
-void brpath_probes_unregister(void);
+int brpath_probe_get(enum brpath_port_kind kind);
+void brpath_probe_put(enum brpath_port_kind kind);
+void brpath_probes_sync(void);
 
 /* match.c */
 extern const struct nla_policy brpath_match_policy[BRPATH_MATCH_A_MAX + 1];
@@ -139,7 +180,7 @@ bool brpath_match_skb(const struct sk_buff *skb, const struct brpath_match *m);
 
 /* latency.c */
 void brpath_lat_stamp(const struct brpath_port *port, const struct sk_buff *skb);
-void brpath_lat_add(struct brpath_port *port, const struct sk_buff *skb,
+void brpath_lat_add(const struct brpath_port *port, const struct sk_buff *skb,
 		    enum brpath_lat_stage stage, bool last);
 void brpath_lat_forget(const struct sk_buff *skb);
 void brpath_lat_clear(struct brpath_bridge *br, u8 idx);
@@ -151,11 +192,12 @@ extern struct genl_family brpath_family;
 int brpath_genl_register(void);
 void brpath_genl_unregister(void);
 int brpath_put_port_counters(struct sk_buff *skb, const struct brpath_port *port,
-			     struct brpath_stats *sum);
+			     const struct brpath_sum *sum);
+int brpath_put_drops(struct sk_buff *skb, const struct brpath_sum *sum);
 
 /* Room to sum a port's counters and list its histogram buckets. */
 struct brpath_scratch {
-	struct brpath_stats sum;
+	struct brpath_sum sum;
 	struct brpath_lat_bucket buckets[BRPATH_LAT_BUCKETS];
 };
 

@@ -23,7 +23,6 @@ struct brpath_ts {
 };
 
 static struct brpath_ts brpath_ts[1 << BRPATH_TS_BITS];
-static DEFINE_PER_CPU(u32, brpath_sample_count);
 
 static inline struct brpath_ts *brpath_ts_slot(const struct sk_buff *skb)
 {
@@ -41,13 +40,22 @@ static inline unsigned int brpath_lat_bucket(u64 ns)
 		     BRPATH_LAT_BUCKETS - 1);
 }
 
+/*
+ * At rx, 1 in port->sample frames: a countdown per port and CPU, so every
+ * port is sampled at its rate whatever the others do.
+ */
 void brpath_lat_stamp(const struct brpath_port *port, const struct sk_buff *skb)
 {
+	struct brpath_pcpu *pc = this_cpu_ptr(port->pcpu);
 	struct brpath_ts *ts;
 
-	if (port->lat_idx >= BRPATH_LAT_INS ||
-	    this_cpu_inc_return(brpath_sample_count) % port->br->sample)
+	if (port->lat_idx >= BRPATH_LAT_INS)
 		return;
+	if (pc->sample_left) {
+		pc->sample_left--;
+		return;
+	}
+	pc->sample_left = port->sample - 1;
 	ts = brpath_ts_slot(skb);
 	WRITE_ONCE(ts->skb, NULL);
 	/* Readers see the slot empty before its fields change ... */
@@ -60,7 +68,7 @@ void brpath_lat_stamp(const struct brpath_port *port, const struct sk_buff *skb)
 	WRITE_ONCE(ts->skb, skb);
 }
 
-void brpath_lat_add(struct brpath_port *port, const struct sk_buff *skb,
+void brpath_lat_add(const struct brpath_port *port, const struct sk_buff *skb,
 		    enum brpath_lat_stage stage, bool last)
 {
 	struct brpath_ts *ts = brpath_ts_slot(skb);
@@ -165,6 +173,8 @@ int brpath_lat_put(struct sk_buff *skb, const struct brpath_port *port,
 	const struct brpath_port *in;
 	unsigned int stage;
 
+	if (!port->lat)
+		return 0;
 	list_for_each_entry_rcu(in, &port->br->ports, list, lockdep_rtnl_is_held()) {
 		if (in->lat_idx >= BRPATH_LAT_INS)
 			continue;

@@ -120,7 +120,8 @@ static void __exit brpath_exit(void)
 	unregister_netdevice_notifier(&brpath_netdev_notifier);
 	/* No WATCH can come any more: stop every namespace's snapshots. */
 	brpath_stream_exit();
-	/* Ports and bridges are freed by RCU callbacks in this module. */
+	/* No probe runs; ports and bridges are freed by RCU callbacks here. */
+	brpath_probes_sync();
 	rcu_barrier();
 }
 

@@ -16,7 +16,6 @@ static struct netlink_range_validation brpath_interval_range __ro_after_init = {
 };
 
 static struct netlink_range_validation brpath_sample_range __ro_after_init = {
-	.min = 1,
 	.max = 1000000,
 };
 
@@ -162,7 +161,7 @@ static int brpath_nl_reset(struct sk_buff *skb, struct genl_info *info)
 	return brpath_nl_each(info, brpath_bridge_reset);
 }
 
-static int brpath_put_stages(struct sk_buff *skb, const struct brpath_stats *sum)
+static int brpath_put_stages(struct sk_buff *skb, const struct brpath_sum *sum)
 {
 	struct nlattr *nest;
 	unsigned int stage;
@@ -172,39 +171,35 @@ static int brpath_put_stages(struct sk_buff *skb, const struct brpath_stats *sum
 		if (!nest ||
 		    nla_put_u8(skb, BRPATH_STAGE_A_ID, stage) ||
 		    nla_put_u64_64bit(skb, BRPATH_STAGE_A_PACKETS,
-				      u64_stats_read(&sum->packets[stage]),
-				      BRPATH_STAGE_A_PAD) ||
+				      sum->packets[stage], BRPATH_STAGE_A_PAD) ||
 		    nla_put_u64_64bit(skb, BRPATH_STAGE_A_BYTES,
-				      u64_stats_read(&sum->bytes[stage]),
-				      BRPATH_STAGE_A_PAD))
+				      sum->bytes[stage], BRPATH_STAGE_A_PAD))
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}
 	return 0;
 }
 
-static int brpath_put_drops(struct sk_buff *skb, const struct brpath_stats *sum)
+int brpath_put_drops(struct sk_buff *skb, const struct brpath_sum *sum)
 {
-	unsigned int stage, reason;
 	struct nlattr *nest;
-	u64 packets;
+	unsigned int i;
+	u32 reason;
+	u8 stage;
 
-	for (stage = 0; stage < BRPATH_STAGE_MAX; stage++) {
-		for (reason = 0; reason < SKB_DROP_REASON_MAX; reason++) {
-			packets = u64_stats_read(&sum->drops[stage][reason]);
-			if (!packets)
-				continue;
-			nest = nla_nest_start(skb, BRPATH_PORT_A_DROP);
-			if (!nest ||
-			    nla_put_u8(skb, BRPATH_DROP_A_STAGE, stage) ||
-			    nla_put_u32(skb, BRPATH_DROP_A_REASON, reason) ||
-			    nla_put_string(skb, BRPATH_DROP_A_REASON_NAME,
-					   brpath_drop_reason_name(reason)) ||
-			    nla_put_u64_64bit(skb, BRPATH_DROP_A_PACKETS,
-					      packets, BRPATH_DROP_A_PAD))
-				return -EMSGSIZE;
-			nla_nest_end(skb, nest);
-		}
+	for (i = 0; i < sum->ndrops; i++) {
+		stage = (sum->drop[i].key >> 24) - 1;
+		reason = sum->drop[i].key & 0xffffff;
+		nest = nla_nest_start(skb, BRPATH_PORT_A_DROP);
+		if (!nest ||
+		    nla_put_u8(skb, BRPATH_DROP_A_STAGE, stage) ||
+		    nla_put_u32(skb, BRPATH_DROP_A_REASON, reason) ||
+		    nla_put_string(skb, BRPATH_DROP_A_REASON_NAME,
+				   brpath_drop_reason_name(reason)) ||
+		    nla_put_u64_64bit(skb, BRPATH_DROP_A_PACKETS,
+				      sum->drop[i].packets, BRPATH_DROP_A_PAD))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
 	}
 	return 0;
 }
@@ -236,11 +231,10 @@ static int brpath_put_dev_drops(struct sk_buff *skb,
 	return 0;
 }
 
-/* The counters of a port: its identity, every stage and every drop. */
+/* The counters of a port (read into @sum): identity, stages and drops. */
 int brpath_put_port_counters(struct sk_buff *skb, const struct brpath_port *port,
-			     struct brpath_stats *sum)
+			     const struct brpath_sum *sum)
 {
-	brpath_port_read(port, sum);
 	if (nla_put_u32(skb, BRPATH_PORT_A_IFINDEX, port->dev->ifindex) ||
 	    nla_put_string(skb, BRPATH_PORT_A_NAME, port->dev->name) ||
 	    nla_put_u8(skb, BRPATH_PORT_A_KIND, port->kind) ||
@@ -269,6 +263,7 @@ static int brpath_fill_port(struct sk_buff *skb, struct netlink_callback *cb,
 		goto err_cancel;
 	if (!port)
 		goto out;
+	brpath_port_read(port, &scratch->sum);
 	nest = nla_nest_start(skb, BRPATH_A_PORT);
 	if (!nest ||
 	    brpath_put_port_counters(skb, port, &scratch->sum) ||

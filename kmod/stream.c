@@ -1,90 +1,185 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Snapshots: every interval a reader chose, the counters of every port of
+ * Snapshots: every interval a reader chose, the counters of the ports of
  * the namespace's attached bridges go out on the "snapshots" multicast
- * group, each snapshot numbered so readers can tell what they missed. One
- * soft hrtimer per namespace; it stops when the group has no member.
+ * group, numbered so readers can tell what they missed. A soft hrtimer per
+ * namespace queues the work that builds them in process context; the timer
+ * stops when the group has no member.
+ *
+ * A snapshot carries only the ports whose counters changed since the one
+ * before, except a full one: the first after a WATCH request and then one
+ * a second, which also carries the latency histograms. Ports are packed
+ * many to a message, their stage counters as one binary attribute, so a
+ * snapshot of a thousand ports fits a default socket buffer.
  */
 #include <linux/hrtimer.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
 #include "brpath.h"
 
+/* A message fills a 16 kB slab object, skb_shared_info included. */
+#define BRPATH_SNAP_MSG_SIZE	(SKB_WITH_OVERHEAD(16384) - NLMSG_HDRLEN - GENL_HDRLEN)
+
 struct brpath_stream {
 	struct hrtimer timer;
+	struct work_struct work;
 	struct net *net;
 	u64 interval_ns;		/* 0: stopped; written under RTNL */
 	u64 seq;
-	struct brpath_scratch *scratch;	/* of the timer callback */
+	u64 next_full_ns;		/* 0: the next snapshot is full */
+	struct brpath_scratch *scratch;	/* of the work */
+};
+
+/* What one snapshot is being built from. */
+struct brpath_snap {
+	struct brpath_stream *st;
+	const struct brpath_bridge *br;	/* of the message being filled */
+	struct sk_buff *msg;
+	void *hdr;
+	u64 now, real;
+	u32 nports, sent;
+	bool full;
 };
 
 static unsigned int brpath_stream_id;
 
-static int brpath_stream_port(struct brpath_stream *st,
-			      const struct brpath_port *port, u64 now,
-			      u64 real, u32 nports)
+static void brpath_snap_send(struct brpath_snap *sn)
+{
+	if (!sn->msg)
+		return;
+	genlmsg_end(sn->msg, sn->hdr);
+	/* No member left is not an error: the next tick stops the timer. */
+	genlmsg_multicast_netns(&brpath_family, sn->st->net, sn->msg, 0,
+				BRPATH_MCGRP_SNAPSHOTS, GFP_ATOMIC);
+	sn->msg = NULL;
+}
+
+static int brpath_snap_new(struct brpath_snap *sn, const struct brpath_bridge *br)
 {
 	struct sk_buff *msg;
-	struct nlattr *nest;
-	void *hdr, *mark;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	msg = genlmsg_new(BRPATH_SNAP_MSG_SIZE, GFP_ATOMIC | __GFP_NOWARN);
+	if (!msg)
+		msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
 	if (!msg)
 		return -ENOMEM;
-	hdr = genlmsg_put(msg, 0, 0, &brpath_family, 0, BRPATH_CMD_SNAPSHOT);
-	if (!hdr)
-		goto err_free;
-	if (nla_put_u64_64bit(msg, BRPATH_A_SEQ, st->seq, BRPATH_A_PAD) ||
-	    nla_put_u64_64bit(msg, BRPATH_A_TIME_NS, now, BRPATH_A_PAD) ||
-	    nla_put_u64_64bit(msg, BRPATH_A_REALTIME_NS, real, BRPATH_A_PAD) ||
-	    nla_put_u32(msg, BRPATH_A_NPORTS, nports) ||
-	    nla_put_u32(msg, BRPATH_A_BRIDGE_IFINDEX, port->br->dev->ifindex) ||
-	    nla_put_string(msg, BRPATH_A_BRIDGE_NAME, port->br->dev->name))
-		goto err_free;
-	nest = nla_nest_start(msg, BRPATH_A_PORT);
-	if (!nest || brpath_put_port_counters(msg, port, &st->scratch->sum))
-		goto err_free;
-	/* Histograms that do not fit leave the counters whole. */
-	mark = skb_tail_pointer(msg);
-	if (brpath_lat_put(msg, port, st->scratch->buckets))
-		nlmsg_trim(msg, mark);
-	nla_nest_end(msg, nest);
-	genlmsg_end(msg, hdr);
-	/* No member left is not an error: the next tick stops the timer. */
-	genlmsg_multicast_netns(&brpath_family, st->net, msg, 0,
-				BRPATH_MCGRP_SNAPSHOTS, GFP_ATOMIC);
+	sn->hdr = genlmsg_put(msg, 0, 0, &brpath_family, 0, BRPATH_CMD_SNAPSHOT);
+	if (!sn->hdr ||
+	    nla_put_u64_64bit(msg, BRPATH_A_SEQ, sn->st->seq, BRPATH_A_PAD) ||
+	    nla_put_u64_64bit(msg, BRPATH_A_TIME_NS, sn->now, BRPATH_A_PAD) ||
+	    nla_put_u64_64bit(msg, BRPATH_A_REALTIME_NS, sn->real, BRPATH_A_PAD) ||
+	    nla_put_u32(msg, BRPATH_A_NPORTS, sn->nports) ||
+	    (sn->full && nla_put_flag(msg, BRPATH_A_FULL)) ||
+	    (br && (nla_put_u32(msg, BRPATH_A_BRIDGE_IFINDEX, br->dev->ifindex) ||
+		    nla_put_string(msg, BRPATH_A_BRIDGE_NAME, br->dev->name)))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	sn->msg = msg;
+	sn->br = br;
 	return 0;
+}
 
-err_free:
-	nlmsg_free(msg);
-	return -EMSGSIZE;
+static int brpath_snap_put(struct brpath_snap *sn, const struct brpath_port *port,
+			   bool latency)
+{
+	struct brpath_scratch *scratch = sn->st->scratch;
+	struct brpath_counters c;
+	struct nlattr *nest;
+	unsigned int stage;
+
+	nest = nla_nest_start(sn->msg, BRPATH_A_PORT);
+	if (!nest)
+		return -EMSGSIZE;
+	for (stage = 0; stage < BRPATH_STAGE_MAX; stage++) {
+		c.packets[stage] = scratch->sum.packets[stage];
+		c.bytes[stage] = scratch->sum.bytes[stage];
+	}
+	if (nla_put_u32(sn->msg, BRPATH_PORT_A_IFINDEX, port->dev->ifindex) ||
+	    nla_put_string(sn->msg, BRPATH_PORT_A_NAME, port->dev->name) ||
+	    nla_put_u8(sn->msg, BRPATH_PORT_A_KIND, port->kind) ||
+	    nla_put(sn->msg, BRPATH_PORT_A_COUNTERS, sizeof(c), &c) ||
+	    (scratch->sum.drops && brpath_put_drops(sn->msg, &scratch->sum)) ||
+	    (latency && brpath_lat_put(sn->msg, port, scratch->buckets))) {
+		nla_nest_cancel(sn->msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(sn->msg, nest);
+	return 0;
+}
+
+/* One port into the snapshot: a new message when the bridge changes or this one is full. */
+static void brpath_snap_port(struct brpath_snap *sn, const struct brpath_port *port)
+{
+	/* Not torn by this CPU's packet path: no frame between two stages. */
+	local_bh_disable();
+	brpath_port_read(port, &sn->st->scratch->sum);
+	local_bh_enable();
+	if (sn->msg && sn->br == port->br && !brpath_snap_put(sn, port, sn->full))
+		goto sent;
+	brpath_snap_send(sn);
+	if (brpath_snap_new(sn, port->br))
+		return;
+	/* Histograms that do not fit an empty message leave the counters whole. */
+	if (!brpath_snap_put(sn, port, sn->full) || !brpath_snap_put(sn, port, false))
+		goto sent;
+	return;
+sent:
+	sn->sent++;
 }
 
 static void brpath_stream_snapshot(struct brpath_stream *st)
 {
-	const struct brpath_bridge *br;
-	const struct brpath_port *port;
-	u64 now = ktime_get_ns(), real = ktime_get_real_ns();
-	u32 nports = 0;
+	struct brpath_snap sn = { .st = st };
+	struct brpath_bridge *br;
+	struct brpath_port *port;
+	u64 sig;
 
+	sn.now = ktime_get_ns();
+	sn.real = ktime_get_real_ns();
+	sn.full = sn.now >= st->next_full_ns;
+	if (sn.full)
+		st->next_full_ns = sn.now + NSEC_PER_SEC;
 	st->seq++;
 	rcu_read_lock();
-	list_for_each_entry_rcu(br, &brpath_bridges, list)
-		if (net_eq(dev_net(br->dev), st->net))
-			list_for_each_entry_rcu(port, &br->ports, list)
-				nports++;
+	/* Which ports changed: snap_sig is this work's alone. */
+	list_for_each_entry_rcu(br, &brpath_bridges, list) {
+		if (!net_eq(dev_net(br->dev), st->net))
+			continue;
+		list_for_each_entry_rcu(port, &br->ports, list) {
+			sig = brpath_port_signature(port);
+			if (sig == port->snap_sig && !sn.full) {
+				port->snap_send = false;
+				continue;
+			}
+			port->snap_sig = sig;
+			port->snap_send = true;
+			sn.nports++;
+		}
+	}
 	list_for_each_entry_rcu(br, &brpath_bridges, list) {
 		if (!net_eq(dev_net(br->dev), st->net))
 			continue;
 		/* A message that cannot be sent shows as a short snapshot. */
 		list_for_each_entry_rcu(port, &br->ports, list)
-			brpath_stream_port(st, port, now, real, nports);
+			if (port->snap_send)
+				brpath_snap_port(&sn, port);
 	}
+	/* Nothing changed: an empty snapshot still marks the time. */
+	if (!sn.sent && !sn.msg)
+		brpath_snap_new(&sn, NULL);
+	brpath_snap_send(&sn);
 	rcu_read_unlock();
+}
+
+static void brpath_stream_work(struct work_struct *work)
+{
+	brpath_stream_snapshot(container_of(work, struct brpath_stream, work));
 }
 
 static enum hrtimer_restart brpath_stream_tick(struct hrtimer *timer)
@@ -95,12 +190,22 @@ static enum hrtimer_restart brpath_stream_tick(struct hrtimer *timer)
 	if (!interval || !genl_has_listeners(&brpath_family, st->net,
 					     BRPATH_MCGRP_SNAPSHOTS))
 		return HRTIMER_NORESTART;
-	brpath_stream_snapshot(st);
+	/* Still building the last one: this tick makes none. */
+	queue_work(system_highpri_wq, &st->work);
 	hrtimer_forward_now(timer, ns_to_ktime(interval));
 	return HRTIMER_RESTART;
 }
 
-/* Under RTNL: start, change or (interval 0) stop the namespace's stream. */
+static void brpath_stream_stop(struct brpath_stream *st)
+{
+	hrtimer_cancel(&st->timer);
+	cancel_work_sync(&st->work);
+}
+
+/*
+ * Under RTNL: start, change or (interval 0) stop the namespace's stream.
+ * The next snapshot is a full one, for the reader that asked.
+ */
 int brpath_stream_set(struct net *net, u32 interval_us)
 {
 	struct brpath_stream *st = net_generic(net, brpath_stream_id);
@@ -110,8 +215,9 @@ int brpath_stream_set(struct net *net, u32 interval_us)
 		if (!st->scratch)
 			return -ENOMEM;
 	}
-	hrtimer_cancel(&st->timer);
+	brpath_stream_stop(st);
 	WRITE_ONCE(st->interval_ns, (u64)interval_us * NSEC_PER_USEC);
+	st->next_full_ns = 0;
 	if (interval_us)
 		hrtimer_start(&st->timer, ns_to_ktime(st->interval_ns),
 			      HRTIMER_MODE_REL_SOFT);
@@ -124,6 +230,7 @@ static int __net_init brpath_stream_net_init(struct net *net)
 
 	hrtimer_init(&st->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	st->timer.function = brpath_stream_tick;
+	INIT_WORK(&st->work, brpath_stream_work);
 	st->net = net;
 	return 0;
 }
@@ -132,7 +239,7 @@ static void __net_exit brpath_stream_net_exit(struct net *net)
 {
 	struct brpath_stream *st = net_generic(net, brpath_stream_id);
 
-	hrtimer_cancel(&st->timer);
+	brpath_stream_stop(st);
 	kfree(st->scratch);
 }
 

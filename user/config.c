@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* status, attach, detach, reset: the commands that are one request each. */
 #include <errno.h>
+#include <stdbool.h>
 #include <linux/brpath.h>
 #include <linux/genetlink.h>
 #include <stdio.h>
@@ -118,19 +119,22 @@ int cmd_attach(int argc, char **argv)
 
 	const char *filter = NULL;
 	unsigned long sample = 0;
+	bool have_sample = false;
 	char *end;
 	int i;
 
 	for (i = 2; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--match") && !filter) {
 			filter = argv[i + 1];
-		} else if (!strcmp(argv[i], "--sample") && !sample) {
+		} else if (!strcmp(argv[i], "--sample") && !have_sample) {
 			errno = 0;
 			sample = strtoul(argv[i + 1], &end, 10);
-			if (errno || *end || argv[i + 1][0] == '-' || !sample || sample > 1000000) {
-				errf("bad --sample: %s (1..1000000)", argv[i + 1]);
+			if (errno || *end || end == argv[i + 1] || argv[i + 1][0] == '-' ||
+			    sample > 1000000) {
+				errf("bad --sample: %s (0..1000000)", argv[i + 1]);
 				return 2;
 			}
+			have_sample = true;
 		} else {
 			break;
 		}
@@ -150,7 +154,7 @@ int cmd_attach(int argc, char **argv)
 		goto out;
 	if (filter)
 		match_put(nlh, &m);
-	if (sample)
+	if (have_sample)
 		mnl_attr_put_u32(nlh, BRPATH_A_SAMPLE, sample);
 	if (nl_talk(&nl, nlh, NULL, NULL, "attach"))
 		goto out;

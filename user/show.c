@@ -57,6 +57,24 @@ static void add_stage(struct json_object *stages, const struct nlattr *nest)
 	json_object_object_add(stages, stage_names[id], stage);
 }
 
+/* Every stage at once, as snapshots carry them. */
+static void add_counters(struct json_object *stages, const struct nlattr *attr)
+{
+	struct brpath_counters c;
+	struct json_object *stage;
+	unsigned int i;
+
+	if (mnl_attr_get_payload_len(attr) < sizeof(c))
+		return;
+	memcpy(&c, mnl_attr_get_payload(attr), sizeof(c));
+	for (i = 0; i < BRPATH_STAGE_MAX; i++) {
+		stage = json_object_new_object();
+		json_object_object_add(stage, "packets", new_u64(c.packets[i]));
+		json_object_object_add(stage, "bytes", new_u64(c.bytes[i]));
+		json_object_object_add(stages, stage_names[i], stage);
+	}
+}
+
 static void add_drop(struct json_object *drops, const struct nlattr *nest)
 {
 	const struct nlattr *tb[BRPATH_DROP_A_MAX + 1];
@@ -154,6 +172,9 @@ struct json_object *model_port(const struct nlattr *nest)
 			break;
 		case BRPATH_PORT_A_STAGE:
 			add_stage(stages, attr);
+			break;
+		case BRPATH_PORT_A_COUNTERS:
+			add_counters(stages, attr);
 			break;
 		case BRPATH_PORT_A_DROP:
 			add_drop(drops, attr);

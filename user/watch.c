@@ -7,8 +7,9 @@
  *
  * INTERVAL: 1ms..10s (units us, ms, s; default 10ms). FILE ending in .csv
  * gets CSV, anything else JSON lines; default stdout. The first line holds
- * the counters since attach or reset, every later one what changed since
- * the line before, so a column adds up to the final counters. Snapshots
+ * the counters of every port since attach or reset, every later one what
+ * changed since the line before, for the ports that changed, so a column
+ * adds up to the final counters. Snapshots
  * that did not arrive whole (a slow reader, ENOBUFS) are counted in
  * "missed" of the next line and in the summary on stderr, never silently
  * skipped. Stops after COUNT snapshots, or on SIGINT/SIGTERM, after
@@ -40,8 +41,10 @@ struct watch {
 	bool have_seq;
 	uint64_t seq, time_ns, real_ns;	/* the snapshot being gathered */
 	uint32_t nports, got;
+	bool full;			/* it holds every port */
 	struct json_object *ports;	/* its ports, from model_port() */
 	struct json_object *prev;	/* "bridge/port" -> last stages written */
+	struct json_object *known;	/* "bridge/port" -> its last port object */
 	int error;			/* errno of a failed write */
 };
 
@@ -154,11 +157,64 @@ static void top_print(struct watch *w, struct json_object *ports)
 	}
 }
 
+static const char *port_key(struct json_object *port, char *key, size_t len)
+{
+	snprintf(key, len, "%s/%s",
+		 json_object_get_string(json_object_object_get(port, "bridge")),
+		 json_object_get_string(json_object_object_get(port, "name")));
+	return key;
+}
+
+/*
+ * Snapshots carry the ports that changed; a full one carries every port
+ * and the latency histograms. Keep the last of each port, for top.
+ */
+static void remember(struct watch *w)
+{
+	struct json_object *known = w->full ? json_object_new_object() : w->known;
+	struct json_object *old, *lat;
+	char key[64];
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(w->ports); i++) {
+		struct json_object *port = json_object_array_get_idx(w->ports, i);
+
+		port_key(port, key, sizeof(key));
+		lat = json_object_object_get(port, "latency");
+		if (!w->full && json_object_object_get_ex(w->known, key, &old) &&
+		    !json_object_array_length(lat))
+			json_object_object_add(port, "latency",
+					       json_object_get(json_object_object_get(old, "latency")));
+		json_object_object_add(known, key, json_object_get(port));
+	}
+	if (known != w->known) {
+		json_object_put(w->known);
+		w->known = known;
+	}
+}
+
+/* top shows every port it knows, watch the ports this snapshot carries. */
+static struct json_object *emitted_ports(struct watch *w)
+{
+	struct json_object *list;
+
+	if (!w->top)
+		return json_object_get(w->ports);
+	list = json_object_new_array();
+	json_object_object_foreach(w->known, key, port) {
+		(void)key;
+		json_object_array_add(list, json_object_get(port));
+	}
+	return list;
+}
+
 static void emit(struct watch *w)
 {
-	struct json_object *line = NULL, *list = NULL;
-	size_t i, j;
+	struct json_object *line = NULL, *list = NULL, *ports;
+	size_t i, j, rows = 0;
 
+	remember(w);
+	ports = emitted_ports(w);
 	if (!w->csv || w->top) {
 		line = json_object_new_object();
 		list = json_object_new_array();
@@ -168,29 +224,40 @@ static void emit(struct watch *w)
 		json_object_object_add(line, "missed", json_object_new_uint64(w->missed_line));
 		json_object_object_add(line, "ports", list);
 	}
-	for (i = 0; i < json_object_array_length(w->ports); i++) {
-		struct json_object *port = json_object_array_get_idx(w->ports, i);
+	for (i = 0; i < json_object_array_length(ports); i++) {
+		struct json_object *port = json_object_array_get_idx(ports, i);
 		struct json_object *stages = json_object_object_get(port, "stages");
 		const char *br = json_object_get_string(json_object_object_get(port, "bridge"));
 		const char *name = json_object_get_string(json_object_object_get(port, "name"));
 		struct json_object *prev = NULL, *delta = json_object_new_object();
 		char key[64];
 
-		snprintf(key, sizeof(key), "%s/%s", br, name);
+		uint64_t p[BRPATH_STAGE_MAX], b[BRPATH_STAGE_MAX], moved = 0;
+
+		port_key(port, key, sizeof(key));
 		json_object_object_get_ex(w->prev, key, &prev);
 		for (j = 0; j < BRPATH_STAGE_MAX; j++) {
-			uint64_t p = stage_value(stages, stage_names[j], "packets") -
-				     stage_value(prev, stage_names[j], "packets");
-			uint64_t b = stage_value(stages, stage_names[j], "bytes") -
-				     stage_value(prev, stage_names[j], "bytes");
+			p[j] = stage_value(stages, stage_names[j], "packets") -
+			       stage_value(prev, stage_names[j], "packets");
+			b[j] = stage_value(stages, stage_names[j], "bytes") -
+			       stage_value(prev, stage_names[j], "bytes");
+			moved |= p[j] | b[j];
+		}
+		/* After the first line, watch writes the ports that moved. */
+		if (!moved && w->written && !w->top) {
+			json_object_put(delta);
+			continue;
+		}
+		rows++;
+		for (j = 0; j < BRPATH_STAGE_MAX; j++) {
 			struct json_object *s = json_object_new_object();
 
 			if (w->csv)
 				fprintf(w->out, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s,%s,%s,%" PRIu64 ",%" PRIu64 "\n",
 					w->seq, w->time_ns, w->real_ns, w->missed_line,
-					br, name, stage_names[j], p, b);
-			json_object_object_add(s, "packets", json_object_new_uint64(p));
-			json_object_object_add(s, "bytes", json_object_new_uint64(b));
+					br, name, stage_names[j], p[j], b[j]);
+			json_object_object_add(s, "packets", json_object_new_uint64(p[j]));
+			json_object_object_add(s, "bytes", json_object_new_uint64(b[j]));
 			json_object_object_add(delta, stage_names[j], s);
 		}
 		json_object_object_add(w->prev, key, json_object_get(stages));
@@ -212,12 +279,15 @@ static void emit(struct watch *w)
 	else if (line)
 		fprintf(w->out, "%s\n", json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN));
 	json_object_put(line);
+	json_object_put(ports);
 	w->prev_time_ns = w->time_ns;
 	/* Whole snapshots, as they come: a reader of the file sees them live. */
 	if ((fflush(w->out) || ferror(w->out)) && !w->error)
 		w->error = errno ? errno : EIO;
 	w->written++;
-	w->missed_line = 0;
+	/* CSV has rows only for ports that moved: a gap waits for the next. */
+	if (!w->csv || w->top || rows)
+		w->missed_line = 0;
 }
 
 /* The snapshot being gathered is over: write it if it came whole. */
@@ -237,12 +307,13 @@ static void finish(struct watch *w)
 
 static int snapshot_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *port = NULL, *attr;
 	uint64_t seq = 0, time_ns = 0, real_ns = 0;
+	const struct nlattr *attr;
 	struct watch *w = data;
 	const char *br = "?";
 	uint32_t nports = 0;
 	struct json_object *o;
+	bool full = false;
 
 	if (((struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->cmd != BRPATH_CMD_SNAPSHOT)
 		return MNL_CB_OK;
@@ -264,16 +335,16 @@ static int snapshot_cb(const struct nlmsghdr *nlh, void *data)
 			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
 				nports = mnl_attr_get_u32(attr);
 			break;
+		case BRPATH_A_FULL:
+			full = true;
+			break;
 		case BRPATH_A_BRIDGE_NAME:
 			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
 				br = mnl_attr_get_str(attr);
 			break;
-		case BRPATH_A_PORT:
-			port = attr;
-			break;
 		}
 	}
-	if (!seq || !port)
+	if (!seq)
 		return MNL_CB_OK;
 	if (!w->ports || seq != w->seq) {
 		finish(w);
@@ -287,13 +358,19 @@ static int snapshot_cb(const struct nlmsghdr *nlh, void *data)
 		w->time_ns = time_ns;
 		w->real_ns = real_ns;
 		w->nports = nports;
+		w->full = full;
 		w->got = 0;
 		w->ports = json_object_new_array();
 	}
-	o = model_port(port);
-	json_object_object_add(o, "bridge", json_object_new_string(br));
-	json_object_array_add(w->ports, o);
-	if (++w->got == w->nports)
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) != BRPATH_A_PORT)
+			continue;
+		o = model_port(attr);
+		json_object_object_add(o, "bridge", json_object_new_string(br));
+		json_object_array_add(w->ports, o);
+		w->got++;
+	}
+	if (w->got >= w->nports)
 		finish(w);
 	return w->limit && w->written >= w->limit ? MNL_CB_STOP : MNL_CB_OK;
 }
@@ -343,6 +420,7 @@ static int stream(struct watch *w, const char *file, uint32_t interval,
 	if (set_interval(&nl, interval))
 		goto out;
 	w->prev = json_object_new_object();
+	w->known = json_object_new_object();
 	if (w->csv)
 		fprintf(w->out, "seq,time_ns,realtime_ns,missed,bridge,port,stage,packets,bytes\n");
 	while (!stop && !w->error && (!w->limit || w->written < w->limit)) {
@@ -367,6 +445,7 @@ static int stream(struct watch *w, const char *file, uint32_t interval,
 		w->ports = NULL;
 	}
 	json_object_put(w->prev);
+	json_object_put(w->known);
 	if (fflush(w->out) || w->error) {
 		errf("watch: writing %s: %s", file ? file : "stdout",
 		     strerror(w->error ? w->error : errno));

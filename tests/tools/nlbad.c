@@ -172,8 +172,8 @@ int main(void)
 
 	nlh = request(family, BRPATH_CMD_ATTACH, 0);
 	mnl_attr_put_u32(nlh, BRPATH_A_BRIDGE_IFINDEX, 1);
-	mnl_attr_put_u32(nlh, BRPATH_A_SAMPLE, 0);
-	expect("attach, sample 1 in 0", nlh, ERANGE);
+	mnl_attr_put_u32(nlh, BRPATH_A_SAMPLE, 1000001);
+	expect("attach, sample 1 in 1000001", nlh, ERANGE);
 
 	nlh = request(family, BRPATH_CMD_WATCH, 0);
 	expect("watch without an interval", nlh, EINVAL);

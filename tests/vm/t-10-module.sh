@@ -24,7 +24,7 @@ assert_eq 0x1 "$(grep -o 'Version: 0x[0-9a-f]*' <<<"$family" | cut -d' ' -f2)" "
 genl ctrl list | grep -q 'Name: brpath' || fail "genl ctrl list does not show brpath"
 out=$("$BRPATH" status)
 echo "$out"
-assert_eq "brpath module 0.1.0, generic netlink family \"brpath\" version 1" \
+assert_eq "brpath module 0.2.0, generic netlink family \"brpath\" version 1" \
 	"$(sed -n 1p <<<"$out")" "status line 1"
 assert_eq "attached bridges: 0" "$(sed -n 2p <<<"$out")" "status line 2"
 assert_eq "no bridge attached" "$("$BRPATH" show)" "show with nothing attached"

@@ -19,7 +19,8 @@
  * BRPATH_CMD_ATTACH (doit, CAP_NET_ADMIN over the namespace)
  *   Request: BRPATH_A_BRIDGE_IFINDEX or BRPATH_A_BRIDGE_NAME, optionally
  *   BRPATH_A_MATCH (a flow filter: only matching frames are counted) and
- *   BRPATH_A_SAMPLE (time 1 in N frames at rx, 1..1000000, default 16).
+ *   BRPATH_A_SAMPLE (time 1 in N frames at rx, 1..1000000; 0, the
+ *   default, times none).
  *   Instruments the bridge and every port it has; ports enslaved later are
  *   followed, ports and bridges that go away are dropped. Errors: ENODEV
  *   (no such device), EOPNOTSUPP (not a bridge), EEXIST (already attached),
@@ -49,17 +50,24 @@
  *   snapshots stop by themselves once the group has no member.
  *
  * BRPATH_CMD_SNAPSHOT (multicast only, group "snapshots")
- *   Every interval, one message per port of every attached bridge of the
- *   namespace: BRPATH_A_SEQ (u64, one per snapshot, +1 each interval),
- *   BRPATH_A_TIME_NS (u64, CLOCK_MONOTONIC), BRPATH_A_REALTIME_NS (u64,
- *   CLOCK_REALTIME read with it, so series of two hosts and QEMU's event
- *   times can be put on one axis), BRPATH_A_NPORTS (u32, ports
- *   in this snapshot), the bridge attributes and BRPATH_A_PORT as in
- *   GET_PORT, without BRPATH_PORT_A_DEV_DROPS (and without the latency
- *   histograms when they do not fit the message). A reader that lost messages
- *   (ENOBUFS) sees a gap in BRPATH_A_SEQ or fewer than BRPATH_A_NPORTS
- *   messages of one snapshot; counters are cumulative, so later snapshots
- *   still add up.
+ *   Every interval, the ports of the namespace's attached bridges whose
+ *   counters changed since the snapshot before, packed many to a message,
+ *   each message holding ports of one bridge: BRPATH_A_SEQ (u64, one per
+ *   snapshot, +1 each), BRPATH_A_TIME_NS (u64, CLOCK_MONOTONIC),
+ *   BRPATH_A_REALTIME_NS (u64, CLOCK_REALTIME read with it, so series of two
+ *   hosts and QEMU's event times can be put on one axis), BRPATH_A_NPORTS
+ *   (u32, ports in this snapshot, over all its messages), BRPATH_A_FULL
+ *   (flag) when the snapshot holds every port, BRPATH_A_BRIDGE_IFINDEX and
+ *   BRPATH_A_BRIDGE_NAME, then one BRPATH_A_PORT nest per port:
+ *   BRPATH_PORT_A_IFINDEX, _NAME, _KIND, BRPATH_PORT_A_COUNTERS (struct
+ *   brpath_counters, cumulative), the BRPATH_PORT_A_DROP nests and, in full
+ *   snapshots, the BRPATH_PORT_A_LATENCY nests (left out of a port whose
+ *   histograms do not fit a message). A snapshot without a changed port is
+ *   one message without bridge or port. The first snapshot after a WATCH
+ *   request is full, and then one a second: a reader keeps the last
+ *   counters of each port. A reader that lost messages (ENOBUFS) sees a gap
+ *   in BRPATH_A_SEQ or fewer than BRPATH_A_NPORTS ports in one snapshot;
+ *   counters are cumulative, so later snapshots still add up.
  *
  * Latency (BRPATH_PORT_A_LATENCY, enum brpath_latency_attr)
  * ---------------------------------------------------------
@@ -185,6 +193,7 @@ enum brpath_attr {
 	BRPATH_A_NPORTS,		/* u32 */
 	BRPATH_A_REALTIME_NS,		/* u64 */
 	BRPATH_A_SAMPLE,		/* u32 */
+	BRPATH_A_FULL,			/* flag */
 
 	__BRPATH_A_MAX
 };
@@ -201,11 +210,18 @@ enum brpath_port_attr {
 	BRPATH_PORT_A_DROP,		/* nest, enum brpath_drop_attr; per (stage, reason) */
 	BRPATH_PORT_A_DEV_DROPS,	/* nest, enum brpath_dev_drops_attr */
 	BRPATH_PORT_A_LATENCY,		/* nest, enum brpath_latency_attr */
+	BRPATH_PORT_A_COUNTERS,		/* binary, struct brpath_counters */
 
 	__BRPATH_PORT_A_MAX
 };
 
 #define BRPATH_PORT_A_MAX (__BRPATH_PORT_A_MAX - 1)
+
+/* Every stage's counters at once, as snapshots carry them. */
+struct brpath_counters {
+	__u64 packets[BRPATH_STAGE_MAX];
+	__u64 bytes[BRPATH_STAGE_MAX];
+};
 
 enum brpath_stage_attr {
 	BRPATH_STAGE_A_UNSPEC,
