@@ -58,14 +58,13 @@ static void brpath_port_base(struct brpath_port *port)
 }
 
 /*
- * The veth peer's ingress is where a frame sent through the port is done.
- * The peer may live in another namespace: it is hooked only when that
- * namespace belongs to the same user namespace as the bridge's, so whoever
- * may attach the bridge also administers the peer.
+ * A frame sent through a veth port is done when its peer receives it. The
+ * peer may live in another namespace: it is followed only when that
+ * namespace's user namespace is the bridge's, so whoever may attach the
+ * bridge also administers the peer.
  */
 void brpath_peer_hook(struct brpath_port *port)
 {
-	struct nf_hook_ops *ops = &port->ops[BRPATH_HOOK_PEER_RX];
 	struct net_device *peer;
 
 	if (port->kind != BRPATH_PORT_VETH || port->peer)
@@ -79,20 +78,21 @@ void brpath_peer_hook(struct brpath_port *port)
 	rcu_read_unlock();
 	if (!peer)
 		return;
-	ops->dev = peer;
-	if (nf_register_net_hook(dev_net(peer), ops)) {
+	if (brpath_probes_get(port, BIT(BRPATH_PROBE_RECEIVE))) {
 		netdev_put(peer, &port->peer_tracker);
 		return;
 	}
 	WRITE_ONCE(port->peer, peer);
+	brpath_peer_hash_add(port);
 }
 
 static void brpath_peer_unhook(struct brpath_port *port)
 {
 	if (!port->peer)
 		return;
-	nf_unregister_net_hook(dev_net(port->peer),
-			       &port->ops[BRPATH_HOOK_PEER_RX]);
+	brpath_peer_hash_del(port);
+	if (port->stacked)
+		brpath_probes_put(port, BIT(BRPATH_PROBE_RECEIVE));
 	netdev_put(port->peer, &port->peer_tracker);
 	WRITE_ONCE(port->peer, NULL);
 }
@@ -106,6 +106,20 @@ void brpath_peer_gone(const struct net_device *peer)
 		list_for_each_entry(port, &br->ports, list)
 			if (port->peer == peer)
 				brpath_peer_unhook(port);
+}
+
+/* The probes a port counts with: "done" depends on its kind. */
+static unsigned int brpath_port_probes(const struct brpath_port *port)
+{
+	unsigned int probes = BIT(BRPATH_PROBE_DROP) | BIT(BRPATH_PROBE_QUEUE);
+
+	if (!port->stacked)
+		probes |= BIT(BRPATH_PROBE_RECEIVE);
+	if (port->kind == BRPATH_PORT_TAP)
+		probes |= BIT(BRPATH_PROBE_CONSUME);
+	else if (port->kind != BRPATH_PORT_VETH)
+		probes |= BIT(BRPATH_PROBE_XMIT);
+	return probes;
 }
 
 static struct brpath_pcpu __percpu *brpath_pcpu_alloc(void)
@@ -159,37 +173,33 @@ int brpath_port_add(struct brpath_bridge *br, struct net_device *dev)
 	port->match = br->match;
 	port->sample = br->sample;
 	port->kind = brpath_port_kind(dev);
-	memcpy(port->ops, brpath_port_ops_template, sizeof(port->ops));
-	port->ops[BRPATH_HOOK_RX].dev = dev;
-	port->ops[BRPATH_HOOK_RX].priv = port;
-	port->ops[BRPATH_HOOK_TX].dev = dev;
-	port->ops[BRPATH_HOOK_TX].priv = port;
-	port->ops[BRPATH_HOOK_PEER_RX].priv = port;
-	err = brpath_probe_get(port->kind);
+	/* A VLAN or a bond: its frames arrive on a lower device first. */
+	port->stacked = !list_empty(&dev->adj_list.lower);
+	port->rx_ops = brpath_rx_ops_template;
+	port->rx_ops.dev = dev;
+	port->rx_ops.priv = port;
+	err = brpath_probes_get(port, brpath_port_probes(port));
 	if (err)
 		goto err_free_lat;
 	netdev_hold(dev, &port->dev_tracker, GFP_KERNEL);
 	brpath_port_base(port);
 
-	/* Visible to the bridge hooks before the port hooks start counting. */
+	/* Visible to the bridge hooks and probes before rx counts. */
 	brpath_port_hash_add(port);
-	err = nf_register_net_hook(net, &port->ops[BRPATH_HOOK_RX]);
-	if (err)
-		goto err_hash_del;
-	err = nf_register_net_hook(net, &port->ops[BRPATH_HOOK_TX]);
-	if (err)
-		goto err_unregister_rx;
+	if (port->stacked) {
+		err = nf_register_net_hook(net, &port->rx_ops);
+		if (err)
+			goto err_hash_del;
+	}
 	brpath_peer_hook(port);
 	list_add_tail_rcu(&port->list, &br->ports);
 	return 0;
 
-err_unregister_rx:
-	nf_unregister_net_hook(net, &port->ops[BRPATH_HOOK_RX]);
 err_hash_del:
 	brpath_port_hash_del(port);
 	synchronize_net();
 	netdev_put(dev, &port->dev_tracker);
-	brpath_probe_put(port->kind);
+	brpath_probes_put(port, port->probes);
 err_free_lat:
 	if (port->lat_idx < BRPATH_LAT_INS)
 		br->lat_used &= ~BIT(port->lat_idx);
@@ -219,13 +229,33 @@ void brpath_port_remove(struct brpath_port *port)
 	if (port->lat_idx < BRPATH_LAT_INS)
 		port->br->lat_used &= ~BIT(port->lat_idx);
 	brpath_peer_unhook(port);
-	nf_unregister_net_hook(net, &port->ops[BRPATH_HOOK_TX]);
-	nf_unregister_net_hook(net, &port->ops[BRPATH_HOOK_RX]);
+	if (port->stacked)
+		nf_unregister_net_hook(net, &port->rx_ops);
 	brpath_port_hash_del(port);
-	brpath_probe_put(port->kind);
+	brpath_probes_put(port, port->probes);
 	netdev_put(port->dev, &port->dev_tracker);
 	/* Bridge hooks and probes may still hold it: free after a grace period. */
 	call_rcu(&port->rcu, brpath_port_free_rcu);
+}
+
+/*
+ * @port got a lower device: its frames arrive there first, and rx moves
+ * from the receive probe to a netdev hook of its own.
+ */
+int brpath_port_stack(struct brpath_port *port)
+{
+	int err;
+
+	ASSERT_RTNL();
+	if (port->stacked)
+		return 0;
+	err = nf_register_net_hook(dev_net(port->dev), &port->rx_ops);
+	if (err)
+		return err;
+	WRITE_ONCE(port->stacked, true);
+	if (!port->peer)
+		brpath_probes_put(port, BIT(BRPATH_PROBE_RECEIVE));
+	return 0;
 }
 
 /* Bridge hooks are registered with the first bridge of a namespace. */

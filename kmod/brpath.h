@@ -63,13 +63,6 @@ struct brpath_sum {
 	} drop[BRPATH_SUM_DROPS + BRPATH_STAGE_MAX];
 };
 
-enum {
-	BRPATH_HOOK_RX,
-	BRPATH_HOOK_TX,
-	BRPATH_HOOK_PEER_RX,
-	BRPATH_HOOK_MAX
-};
-
 /* The flow filter of a bridge; fixed from attach to detach. */
 enum {
 	BRPATH_M_PROTO = BIT(0),
@@ -121,11 +114,14 @@ struct brpath_port {
 	u32 sample;			/* the bridge's: time 1 in sample */
 	u8 kind;			/* enum brpath_port_kind */
 	u8 lat_idx;			/* BRPATH_LAT_INS or more: not timed */
+	bool stacked;			/* on other devices: rx by netdev hook */
 
+	struct hlist_node peer_hnode;	/* brpath_peers, keyed by peer */
 	struct list_head list;		/* brpath_bridge.ports */
 	netdevice_tracker dev_tracker;
 	netdevice_tracker peer_tracker;
-	struct nf_hook_ops ops[BRPATH_HOOK_MAX];
+	struct nf_hook_ops rx_ops;	/* when stacked */
+	unsigned int probes;		/* BIT(BRPATH_PROBE_*) it holds */
 	u64 snap_sig;			/* counters in the last snapshot */
 	bool snap_send;			/* in the snapshot being built */
 	struct rtnl_link_stats64 dev_base;
@@ -152,6 +148,7 @@ void brpath_bridge_detach(struct brpath_bridge *br);
 void brpath_bridge_reset(struct brpath_bridge *br);
 int brpath_port_add(struct brpath_bridge *br, struct net_device *dev);
 void brpath_port_remove(struct brpath_port *port);
+int brpath_port_stack(struct brpath_port *port);
 struct brpath_port *brpath_port_find_rtnl(const struct net_device *dev);
 void brpath_peer_hook(struct brpath_port *port);
 void brpath_peer_gone(const struct net_device *peer);
@@ -159,7 +156,16 @@ void brpath_port_read(const struct brpath_port *port, struct brpath_sum *sum);
 u64 brpath_port_signature(const struct brpath_port *port);
 
 /* hooks.c */
-extern const struct nf_hook_ops brpath_port_ops_template[BRPATH_HOOK_MAX];
+enum {
+	BRPATH_PROBE_DROP,	/* kfree_skb: drops */
+	BRPATH_PROBE_QUEUE,	/* net_dev_queue: tx */
+	BRPATH_PROBE_RECEIVE,	/* netif_receive_skb: rx, a veth's done */
+	BRPATH_PROBE_CONSUME,	/* consume_skb: a tap's done */
+	BRPATH_PROBE_XMIT,	/* net_dev_xmit: a NIC's done */
+	BRPATH_PROBE_MAX
+};
+
+extern const struct nf_hook_ops brpath_rx_ops_template;
 extern const struct nf_hook_ops brpath_bridge_ops[];
 extern const unsigned int brpath_bridge_nops;
 DECLARE_STATIC_KEY_FALSE(brpath_match_key);
@@ -167,8 +173,10 @@ DECLARE_STATIC_KEY_FALSE(brpath_lat_key);
 struct brpath_port *brpath_port_lookup(const struct net_device *dev);
 void brpath_port_hash_add(struct brpath_port *port);
 void brpath_port_hash_del(struct brpath_port *port);
-int brpath_probe_get(enum brpath_port_kind kind);
-void brpath_probe_put(enum brpath_port_kind kind);
+void brpath_peer_hash_add(struct brpath_port *port);
+void brpath_peer_hash_del(struct brpath_port *port);
+int brpath_probes_get(struct brpath_port *port, unsigned int probes);
+void brpath_probes_put(struct brpath_port *port, unsigned int probes);
 void brpath_probes_sync(void);
 
 /* match.c */

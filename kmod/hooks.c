@@ -4,12 +4,14 @@
  * probes count "done" and attribute drops. Nothing here locks, allocates or
  * prints; configuration is read under RCU.
  *
- * A stage costs a hook call, a port lookup (bridge hooks only; netdev hooks
- * get the port as priv), two adds to per-CPU counters of that port and three
- * stores into this CPU's brpath_last. Filters and latency sit behind static
- * keys, so a bridge attached without them pays nothing for them, and the
- * tracepoint probes that count "done" are registered only while a port of a
- * kind that needs them exists.
+ * A stage costs a hook or probe call, a port lookup, two adds to per-CPU
+ * counters of that port and three stores into this CPU's brpath_last.
+ * Netfilter hooks cost several times what a tracepoint probe does, so they
+ * are used only where no tracepoint is: the bridge's own stages, and rx of a
+ * port stacked on other devices (a VLAN, a bond), whose frames arrive on the
+ * lower device first. Everything else is a tracepoint probe, registered only
+ * while a port that needs it exists. Filters and latency sit behind static
+ * keys, so a bridge attached without them pays nothing for them.
  */
 #include <linux/if_bridge.h>
 #include <linux/netfilter_bridge.h>
@@ -21,6 +23,9 @@
 #include "compat.h"
 
 static DEFINE_HASHTABLE(brpath_ports, 8);
+static DEFINE_HASHTABLE(brpath_peers, 6);
+/* The veths' netdev_ops: only a veth can be a port's peer. */
+static const struct net_device_ops *brpath_veth_ops;
 DEFINE_STATIC_KEY_FALSE(brpath_match_key);
 DEFINE_STATIC_KEY_FALSE(brpath_lat_key);
 
@@ -34,6 +39,7 @@ struct brpath_last {
 	const struct sk_buff *skb;
 	const struct net_device *dev;
 	unsigned int stage;
+	const struct brpath_match *match;	/* while a filter exists */
 };
 
 static DEFINE_PER_CPU(struct brpath_last, brpath_last);
@@ -58,6 +64,27 @@ void brpath_port_hash_del(struct brpath_port *port)
 	hash_del_rcu(&port->hnode);
 }
 
+static struct brpath_port *brpath_peer_lookup(const struct net_device *peer)
+{
+	struct brpath_port *port;
+
+	hash_for_each_possible_rcu(brpath_peers, port, peer_hnode, (unsigned long)peer)
+		if (port->peer == peer)
+			return port;
+	return NULL;
+}
+
+void brpath_peer_hash_add(struct brpath_port *port)
+{
+	WRITE_ONCE(brpath_veth_ops, port->peer->netdev_ops);
+	hash_add_rcu(brpath_peers, &port->peer_hnode, (unsigned long)port->peer);
+}
+
+void brpath_peer_hash_del(struct brpath_port *port)
+{
+	hash_del_rcu(&port->peer_hnode);
+}
+
 /* Frame length including the Ethernet header, wherever skb->data points. */
 static __always_inline unsigned int brpath_frame_len(const struct sk_buff *skb)
 {
@@ -66,12 +93,6 @@ static __always_inline unsigned int brpath_frame_len(const struct sk_buff *skb)
 	return skb->len;
 }
 
-static __always_inline bool brpath_wanted(const struct brpath_port *port,
-					  const struct sk_buff *skb)
-{
-	return !static_branch_unlikely(&brpath_match_key) || !port->match ||
-	       brpath_match_skb(skb, port->match);
-}
 
 /* In softirq or with BH disabled: the counters are this CPU's alone. */
 static __always_inline void brpath_stage_add(struct brpath_port *port,
@@ -108,6 +129,26 @@ static __always_inline void brpath_last_set(const struct sk_buff *skb,
 	last->skb = skb;
 	last->dev = port->dev;
 	last->stage = stage;
+	if (static_branch_unlikely(&brpath_match_key))
+		last->match = port->match;
+}
+
+/*
+ * Whether the flow filter wants @skb. A frame this CPU counted last under
+ * the same filter was wanted there: the decision carries, the filter runs
+ * once per frame on its way through the bridge rather than at every stage.
+ */
+static __always_inline bool brpath_wanted(const struct brpath_port *port,
+					  const struct sk_buff *skb)
+{
+	const struct brpath_last *last;
+
+	if (!static_branch_unlikely(&brpath_match_key) || !port->match)
+		return true;
+	last = this_cpu_ptr(&brpath_last);
+	if (last->skb == skb && last->match == port->match)
+		return true;
+	return brpath_match_skb(skb, port->match);
 }
 
 /* The frame left the bridge path: later drops are not the path's. */
@@ -127,44 +168,67 @@ static __always_inline void brpath_time(const struct brpath_port *port,
 		brpath_lat_add(port, skb, stage, last);
 }
 
-static unsigned int brpath_rx_hook(void *priv, struct sk_buff *skb,
-				   const struct nf_hook_state *state)
+static __always_inline void brpath_rx(struct brpath_port *port,
+				      const struct sk_buff *skb)
 {
-	struct brpath_port *port = priv;
-
 	if (!brpath_wanted(port, skb))
-		return NF_ACCEPT;
+		return;
 	brpath_stage_add(port, BRPATH_STAGE_RX, brpath_frame_len(skb));
 	brpath_last_set(skb, port, BRPATH_STAGE_RX);
 	if (static_branch_unlikely(&brpath_lat_key) && port->lat)
 		brpath_lat_stamp(port, skb);
+}
+
+/* rx of a stacked port: its frames reach it in another round. */
+static unsigned int brpath_rx_hook(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	brpath_rx(priv, skb);
 	return NF_ACCEPT;
 }
 
-static unsigned int brpath_tx_hook(void *priv, struct sk_buff *skb,
-				   const struct nf_hook_state *state)
+/*
+ * __netif_receive_skb_core(), first round: rx of a port that receives
+ * directly (a NIC, tap, veth), and done of a port whose veth peer this is.
+ * Every frame the host receives comes here while a port needs it.
+ */
+static void brpath_receive_probe(void *data, struct sk_buff *skb)
 {
-	struct brpath_port *port = priv;
+	struct net_device *dev = skb->dev;
+	struct brpath_port *port;
 
-	if (!brpath_wanted(port, skb))
-		return NF_ACCEPT;
+	if (dev->netdev_ops == READ_ONCE(brpath_veth_ops)) {
+		port = brpath_peer_lookup(dev);
+		if (port && brpath_wanted(port, skb)) {
+			brpath_stage_add(port, BRPATH_STAGE_DONE, brpath_frame_len(skb));
+			brpath_last_end(skb);
+			brpath_time(port, skb, BRPATH_LAT_DONE, true);
+		}
+	}
+	if (!netif_is_bridge_port(dev))
+		return;
+	port = brpath_port_lookup(dev);
+	if (port && !port->stacked)
+		brpath_rx(port, skb);
+}
+
+/*
+ * __dev_queue_xmit(), after the netfilter and tc egress hooks, before the
+ * qdisc: tx. Every frame the host transmits comes here while a port exists.
+ */
+static void brpath_queue_probe(void *data, struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+	struct brpath_port *port;
+
+	if (!netif_is_bridge_port(dev))
+		return;
+	port = brpath_port_lookup(dev);
+	if (!port || !brpath_wanted(port, skb))
+		return;
 	brpath_stage_add(port, BRPATH_STAGE_TX, skb->len);
 	brpath_last_set(skb, port, BRPATH_STAGE_TX);
 	brpath_time(port, skb, BRPATH_LAT_TX, false);
-	return NF_ACCEPT;
-}
-
-static unsigned int brpath_peer_rx_hook(void *priv, struct sk_buff *skb,
-					const struct nf_hook_state *state)
-{
-	struct brpath_port *port = priv;
-
-	if (!brpath_wanted(port, skb))
-		return NF_ACCEPT;
-	brpath_stage_add(port, BRPATH_STAGE_DONE, brpath_frame_len(skb));
-	brpath_last_end(skb);
-	brpath_time(port, skb, BRPATH_LAT_DONE, true);
-	return NF_ACCEPT;
 }
 
 /*
@@ -205,10 +269,21 @@ static unsigned int brpath_br_in_hook(void *priv, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
+/*
+ * FORWARD, last: the frame leaves its in-port for its out-port. Nothing runs
+ * between this hook and the first of POST_ROUTING, so br_out is counted
+ * here too, and POST_ROUTING needs no hook: a drop there is charged to
+ * br_out, as before.
+ */
 static unsigned int brpath_br_fwd_hook(void *priv, struct sk_buff *skb,
 				       const struct nf_hook_state *state)
 {
+	struct brpath_port *port;
+
 	brpath_bridge_count(state->in, BRPATH_STAGE_BR_FWD, skb);
+	port = brpath_bridge_count(state->out, BRPATH_STAGE_BR_OUT, skb);
+	if (port)
+		brpath_time(port, skb, BRPATH_LAT_BR_OUT, false);
 	return NF_ACCEPT;
 }
 
@@ -222,41 +297,27 @@ static unsigned int brpath_br_local_hook(void *priv, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
-static unsigned int brpath_br_out_hook(void *priv, struct sk_buff *skb,
-				       const struct nf_hook_state *state)
+/*
+ * LOCAL_OUT, last: the host sends through the bridge (and the bridge its
+ * own STP BPDUs and multicast queries) out of a port.
+ */
+static unsigned int brpath_br_local_out_hook(void *priv, struct sk_buff *skb,
+					     const struct nf_hook_state *state)
 {
-	struct brpath_port *port;
-
-	port = brpath_bridge_count(state->out, BRPATH_STAGE_BR_OUT, skb);
-	if (port)
-		brpath_time(port, skb, BRPATH_LAT_BR_OUT, false);
+	brpath_bridge_count(state->out, BRPATH_STAGE_BR_OUT, skb);
 	return NF_ACCEPT;
 }
 
 /*
- * Counting comes first at the entry hooks and last at FORWARD and LOCAL_IN,
- * so a frame that nftables, ebtables or br_netfilter drops inside the bridge
- * is seen at the stage before the drop and not at the one after it.
+ * Counting comes first at the entry hooks and last at FORWARD, LOCAL_IN and
+ * LOCAL_OUT, so a frame that nftables, ebtables or br_netfilter drops inside
+ * the bridge is seen at the stage before the drop and not at the one after.
  */
-const struct nf_hook_ops brpath_port_ops_template[BRPATH_HOOK_MAX] = {
-	[BRPATH_HOOK_RX] = {
-		.hook = brpath_rx_hook,
-		.pf = NFPROTO_NETDEV,
-		.hooknum = NF_NETDEV_INGRESS,
-		.priority = INT_MIN,
-	},
-	[BRPATH_HOOK_TX] = {
-		.hook = brpath_tx_hook,
-		.pf = NFPROTO_NETDEV,
-		.hooknum = NF_NETDEV_EGRESS,
-		.priority = INT_MIN,
-	},
-	[BRPATH_HOOK_PEER_RX] = {
-		.hook = brpath_peer_rx_hook,
-		.pf = NFPROTO_NETDEV,
-		.hooknum = NF_NETDEV_INGRESS,
-		.priority = INT_MIN,
-	},
+const struct nf_hook_ops brpath_rx_ops_template = {
+	.hook = brpath_rx_hook,
+	.pf = NFPROTO_NETDEV,
+	.hooknum = NF_NETDEV_INGRESS,
+	.priority = INT_MIN,
 };
 
 /* Shared by every namespace: nf_register_net_hooks() copies what it needs. */
@@ -280,10 +341,10 @@ const struct nf_hook_ops brpath_bridge_ops[] = {
 		.priority = NF_BR_PRI_LAST,
 	},
 	{
-		.hook = brpath_br_out_hook,
+		.hook = brpath_br_local_out_hook,
 		.pf = NFPROTO_BRIDGE,
-		.hooknum = NF_BR_POST_ROUTING,
-		.priority = NF_BR_PRI_FIRST,
+		.hooknum = NF_BR_LOCAL_OUT,
+		.priority = NF_BR_PRI_LAST,
 	},
 };
 
@@ -412,13 +473,6 @@ static void brpath_xmit_probe(void *data, struct sk_buff *skb, int rc,
 	brpath_time(port, skb, BRPATH_LAT_DONE, true);	/* compares skb only */
 }
 
-enum {
-	BRPATH_PROBE_DROP,
-	BRPATH_PROBE_CONSUME,
-	BRPATH_PROBE_XMIT,
-	BRPATH_PROBE_MAX
-};
-
 struct brpath_probe {
 	const char *name;
 	void *func;
@@ -426,9 +480,11 @@ struct brpath_probe {
 	unsigned int users;		/* ports that need it; under RTNL */
 };
 
-/* consume_skb and net_dev_xmit are not exported: found by name. */
+/* consume_skb, net_dev_xmit and the others are not exported: found by name. */
 static struct brpath_probe brpath_probes[BRPATH_PROBE_MAX] = {
 	[BRPATH_PROBE_DROP] = { .name = "kfree_skb", .func = brpath_drop_probe },
+	[BRPATH_PROBE_QUEUE] = { .name = "net_dev_queue", .func = brpath_queue_probe },
+	[BRPATH_PROBE_RECEIVE] = { .name = "netif_receive_skb", .func = brpath_receive_probe },
 	[BRPATH_PROBE_CONSUME] = { .name = "consume_skb", .func = brpath_consume_probe },
 	[BRPATH_PROBE_XMIT] = { .name = "net_dev_xmit", .func = brpath_xmit_probe },
 };
@@ -440,19 +496,6 @@ static void brpath_probe_find(struct tracepoint *tp, void *priv)
 	for (i = 0; i < ARRAY_SIZE(brpath_probes); i++)
 		if (!strcmp(tp->name, brpath_probes[i].name))
 			brpath_probes[i].tp = tp;
-}
-
-/* The probe that counts "done" for a port of @kind, if any. */
-static int brpath_done_probe(enum brpath_port_kind kind)
-{
-	switch (kind) {
-	case BRPATH_PORT_VETH:
-		return -1;	/* the peer's ingress hook */
-	case BRPATH_PORT_TAP:
-		return BRPATH_PROBE_CONSUME;
-	default:
-		return BRPATH_PROBE_XMIT;
-	}
 }
 
 static int brpath_probe_use(unsigned int i)
@@ -483,32 +526,41 @@ static void brpath_probe_unuse(unsigned int i)
 }
 
 /*
- * A port of @kind comes: the drop probe, and the probe that counts its
- * "done" if it needs one. Probes run under RCU-sched, which the grace period
- * before a port is freed covers.
+ * @port needs the probes in @probes (BIT(BRPATH_PROBE_*)) too. Probes run
+ * under RCU-sched, which the grace period before a port is freed covers.
  */
-int brpath_probe_get(enum brpath_port_kind kind)
+int brpath_probes_get(struct brpath_port *port, unsigned int probes)
 {
-	int done = brpath_done_probe(kind), err;
+	unsigned int i, got = 0;
+	int err;
 
-	err = brpath_probe_use(BRPATH_PROBE_DROP);
-	if (err || done < 0)
-		return err;
-	err = brpath_probe_use(done);
-	if (err) {
-		brpath_probe_unuse(BRPATH_PROBE_DROP);
-		brpath_probes_sync();
+	for (i = 0; i < BRPATH_PROBE_MAX; i++) {
+		if (!(probes & BIT(i)) || (port->probes & BIT(i)))
+			continue;
+		err = brpath_probe_use(i);
+		if (err)
+			goto err_put;
+		port->probes |= BIT(i);
+		got |= BIT(i);
 	}
+	return 0;
+
+err_put:
+	brpath_probes_put(port, got);
+	brpath_probes_sync();
 	return err;
 }
 
-void brpath_probe_put(enum brpath_port_kind kind)
+void brpath_probes_put(struct brpath_port *port, unsigned int probes)
 {
-	int done = brpath_done_probe(kind);
+	unsigned int i;
 
-	if (done >= 0)
-		brpath_probe_unuse(done);
-	brpath_probe_unuse(BRPATH_PROBE_DROP);
+	for (i = 0; i < BRPATH_PROBE_MAX; i++) {
+		if (!(probes & port->probes & BIT(i)))
+			continue;
+		brpath_probe_unuse(i);
+		port->probes &= ~BIT(i);
+	}
 }
 
 /* No probe of this module runs on any CPU once this returns. */

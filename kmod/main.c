@@ -18,6 +18,11 @@ static void brpath_changeupper(struct net_device *dev,
 	struct brpath_bridge *br = brpath_bridge_find(info->upper_dev);
 	struct brpath_port *port;
 
+	/* A device enslaved to a port (a bond's new member). */
+	port = info->linking ? brpath_port_find_rtnl(info->upper_dev) : NULL;
+	if (port && brpath_port_stack(port))
+		netdev_warn(port->dev, "brpath: cannot follow frames from %s\n",
+			    dev->name);
 	if (!br)
 		return;
 	if (info->linking) {

@@ -51,3 +51,25 @@ for stage in br_out tx; do
 	assert_le 1000000 "${added#-}" "|$stage p50 change| (ns), before the qdisc"
 done
 assert_ge "$(lat ethB ethA done p50_ns)" "$(lat ethB ethA done max_ns)" "done max >= p50"
+
+step "1 in 4 frames timed, counted down per port: exactly N/4 samples"
+bp host detach br0
+bp host attach br0 --match udp --sample 4
+recv_start B eth0 --count "$N" --timeout 60
+# One CPU: the countdown is per port and CPU.
+in_ns A taskset -c 0 "$TOOLS/frames" send eth0 --dst-mac "$MAC_B" --count "$N" --size 100 --rate 200 >/dev/null
+recv_wait
+assert_eq "$N" "$RECEIVED" "frames received by B"
+bp_snap host
+assert_eq $((N / 4)) "$(lat ethA ethA br_in samples)" "frames timed ethA -> br_in"
+for stage in br_out tx done; do
+	assert_eq $((N / 4)) "$(lat ethB ethA "$stage" samples)" "frames timed ethA -> ethB $stage"
+done
+
+step "--sample 0 (the default) times nothing"
+bp host detach br0
+bp host attach br0 --match udp
+send A eth0 --dst-mac "$MAC_B" --count 20 --size 100 --rate 200
+bp_snap host
+assert_eq 20 "$(bp_stage ethB done)" "ethB done packets"
+assert_eq 0 "$(jq "[$(_bp_port ethB) | .latency[]] | length" <<<"$BP_JSON")" "latency entries of ethB"
