@@ -24,10 +24,13 @@ install: all
 check: all
 	tests/run-all
 
+bench:
+	scripts/bench
+
 clean:
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C user clean
 	$(MAKE) -C tests/unit clean
 	$(MAKE) -C tests/tools clean
 
-.PHONY: all module tool lint install check clean
+.PHONY: all module tool lint install check bench clean
