@@ -381,7 +381,8 @@ static const struct genl_small_ops brpath_ops[] = {
 	{
 		.cmd = BRPATH_CMD_ATTACH,
 		.doit = brpath_nl_attach,
-		.flags = GENL_UNS_ADMIN_PERM,
+		/* Its probes cost every frame of the host: the host's admin. */
+		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = BRPATH_CMD_DETACH,
@@ -400,7 +401,8 @@ static const struct genl_small_ops brpath_ops[] = {
 	{
 		.cmd = BRPATH_CMD_WATCH,
 		.doit = brpath_nl_watch,
-		.flags = GENL_UNS_ADMIN_PERM,
+		/* Work every millisecond, on the host's CPUs. */
+		.flags = GENL_ADMIN_PERM,
 	},
 };
 

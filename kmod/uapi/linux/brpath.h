@@ -16,7 +16,8 @@
  *   Reply: BRPATH_A_VERSION (string), BRPATH_A_NBRIDGES (u32, bridges
  *   attached in the caller's namespace).
  *
- * BRPATH_CMD_ATTACH (doit, CAP_NET_ADMIN over the namespace)
+ * BRPATH_CMD_ATTACH (doit, CAP_NET_ADMIN in the initial user namespace:
+ *   its tracepoint probes see every frame of the host)
  *   Request: BRPATH_A_BRIDGE_IFINDEX or BRPATH_A_BRIDGE_NAME, optionally
  *   BRPATH_A_MATCH (a flow filter: only matching frames are counted) and
  *   BRPATH_A_SAMPLE (time 1 in N frames at rx, 1..1000000; 0, the
@@ -43,7 +44,7 @@
  *   bridge's BRPATH_A_MATCH if it has one, and one BRPATH_A_PORT nest of
  *   enum brpath_port_attr (none for a bridge without ports).
  *
- * BRPATH_CMD_WATCH (doit, CAP_NET_ADMIN)
+ * BRPATH_CMD_WATCH (doit, CAP_NET_ADMIN in the initial user namespace)
  *   Request: BRPATH_A_INTERVAL_US (u32, 1000..10000000, or 0 to stop).
  *   Starts (or changes, or stops) snapshots of the caller's namespace on
  *   the multicast group BRPATH_MCGRP_SNAPSHOTS. Join the group first:
