@@ -118,7 +118,7 @@ static unsigned int brpath_port_probes(const struct brpath_port *port)
 	if (port->kind == BRPATH_PORT_TAP)
 		probes |= BIT(BRPATH_PROBE_CONSUME);
 	else if (port->kind != BRPATH_PORT_VETH)
-		probes |= BIT(BRPATH_PROBE_XMIT);
+		probes |= BIT(BRPATH_PROBE_XMIT) | BIT(BRPATH_PROBE_START_XMIT);
 	return probes;
 }
 

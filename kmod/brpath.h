@@ -162,6 +162,7 @@ enum {
 	BRPATH_PROBE_RECEIVE,	/* netif_receive_skb: rx, a veth's done */
 	BRPATH_PROBE_CONSUME,	/* consume_skb: a tap's done */
 	BRPATH_PROBE_XMIT,	/* net_dev_xmit: a NIC's done */
+	BRPATH_PROBE_START_XMIT,	/* net_dev_start_xmit: its segments */
 	BRPATH_PROBE_MAX
 };
 

@@ -40,6 +40,8 @@ struct brpath_last {
 	const struct net_device *dev;
 	unsigned int stage;
 	const struct brpath_match *match;	/* while a filter exists */
+	const struct sk_buff *xmit_skb;		/* handed to a NIC's driver */
+	unsigned int xmit_segs;
 };
 
 static DEFINE_PER_CPU(struct brpath_last, brpath_last);
@@ -93,29 +95,43 @@ static __always_inline unsigned int brpath_frame_len(const struct sk_buff *skb)
 	return skb->len;
 }
 
+/*
+ * Frames, not skbs: a GSO skb (a TCP sender's, or what GRO merged) is as
+ * many frames on the wire as it has segments. A guest's (SKB_GSO_DODGY)
+ * may not have counted them yet.
+ */
+static __always_inline unsigned int brpath_segs(const struct sk_buff *skb)
+{
+	const struct skb_shared_info *shinfo = skb_shinfo(skb);
+
+	if (likely(!shinfo->gso_size))
+		return 1;
+	return shinfo->gso_segs ?: DIV_ROUND_UP(skb->len, shinfo->gso_size);
+}
 
 /* In softirq or with BH disabled: the counters are this CPU's alone. */
 static __always_inline void brpath_stage_add(struct brpath_port *port,
 					     unsigned int stage,
+					     unsigned int segs,
 					     unsigned int len)
 {
 	struct brpath_pcpu *pc = this_cpu_ptr(port->pcpu);
 
 	u64_stats_update_begin(&pc->syncp);
-	u64_stats_inc(&pc->stage[stage].packets);
+	u64_stats_add(&pc->stage[stage].packets, segs);
 	u64_stats_add(&pc->stage[stage].bytes, len);
 	u64_stats_update_end(&pc->syncp);
 }
 
 /* From a tracepoint probe, which may run in process context. */
 static void brpath_stage_add_any(struct brpath_port *port, unsigned int stage,
-				 unsigned int len)
+				 unsigned int segs, unsigned int len)
 {
 	struct brpath_pcpu *pc = this_cpu_ptr(port->pcpu);
 	unsigned long flags;
 
 	flags = u64_stats_update_begin_irqsave(&pc->syncp);
-	u64_stats_inc(&pc->stage[stage].packets);
+	u64_stats_add(&pc->stage[stage].packets, segs);
 	u64_stats_add(&pc->stage[stage].bytes, len);
 	u64_stats_update_end_irqrestore(&pc->syncp, flags);
 }
@@ -173,7 +189,7 @@ static __always_inline void brpath_rx(struct brpath_port *port,
 {
 	if (!brpath_wanted(port, skb))
 		return;
-	brpath_stage_add(port, BRPATH_STAGE_RX, brpath_frame_len(skb));
+	brpath_stage_add(port, BRPATH_STAGE_RX, brpath_segs(skb), brpath_frame_len(skb));
 	brpath_last_set(skb, port, BRPATH_STAGE_RX);
 	if (static_branch_unlikely(&brpath_lat_key) && port->lat)
 		brpath_lat_stamp(port, skb);
@@ -200,7 +216,8 @@ static void brpath_receive_probe(void *data, struct sk_buff *skb)
 	if (dev->netdev_ops == READ_ONCE(brpath_veth_ops)) {
 		port = brpath_peer_lookup(dev);
 		if (port && brpath_wanted(port, skb)) {
-			brpath_stage_add(port, BRPATH_STAGE_DONE, brpath_frame_len(skb));
+			brpath_stage_add(port, BRPATH_STAGE_DONE, brpath_segs(skb),
+					 brpath_frame_len(skb));
 			brpath_last_end(skb);
 			brpath_time(port, skb, BRPATH_LAT_DONE, true);
 		}
@@ -226,7 +243,7 @@ static void brpath_queue_probe(void *data, struct sk_buff *skb)
 	port = brpath_port_lookup(dev);
 	if (!port || !brpath_wanted(port, skb))
 		return;
-	brpath_stage_add(port, BRPATH_STAGE_TX, skb->len);
+	brpath_stage_add(port, BRPATH_STAGE_TX, brpath_segs(skb), skb->len);
 	brpath_last_set(skb, port, BRPATH_STAGE_TX);
 	brpath_time(port, skb, BRPATH_LAT_TX, false);
 }
@@ -248,7 +265,7 @@ brpath_bridge_count(const struct net_device *dev, unsigned int stage,
 		return NULL;
 	if (unlikely(!bh))
 		local_bh_disable();
-	brpath_stage_add(port, stage, brpath_frame_len(skb));
+	brpath_stage_add(port, stage, brpath_segs(skb), brpath_frame_len(skb));
 	if (stage == BRPATH_STAGE_BR_LOCAL)
 		brpath_last_end(skb);
 	else
@@ -370,7 +387,7 @@ static bool brpath_on_path(const struct sk_buff *skb,
 }
 
 static void brpath_drop_count(struct brpath_port *port, unsigned int stage,
-			      u32 reason)
+			      u32 reason, unsigned int segs)
 {
 	struct brpath_pcpu *pc = this_cpu_ptr(port->pcpu);
 	u32 key = brpath_drop_key(stage, reason), k;
@@ -389,8 +406,8 @@ static void brpath_drop_count(struct brpath_port *port, unsigned int stage,
 		}
 	}
 	flags = u64_stats_update_begin_irqsave(&pc->syncp);
-	u64_stats_inc(ctr);
-	u64_stats_inc(&pc->drops);
+	u64_stats_add(ctr, segs);
+	u64_stats_add(&pc->drops, segs);
 	u64_stats_update_end_irqrestore(&pc->syncp, flags);
 }
 
@@ -406,7 +423,7 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 		last->skb = NULL;
 		port = brpath_port_lookup(last->dev);
 		if (port && brpath_on_path(skb, port))
-			brpath_drop_count(port, last->stage, reason);
+			brpath_drop_count(port, last->stage, reason, brpath_segs(skb));
 		return;
 	}
 	/*
@@ -422,7 +439,7 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 		return;
 	port = brpath_port_lookup(dev);
 	if (port && brpath_wanted(port, skb))
-		brpath_drop_count(port, BRPATH_STAGE_TX, reason);
+		brpath_drop_count(port, BRPATH_STAGE_TX, reason, brpath_segs(skb));
 }
 
 /*
@@ -440,7 +457,8 @@ static void brpath_consume_probe(BRPATH_CONSUME_PROBE_ARGS)
 	port = brpath_port_lookup(dev);
 	if (port && port->kind == BRPATH_PORT_TAP &&
 	    skb->pkt_type != PACKET_OUTGOING && brpath_wanted(port, skb)) {
-		brpath_stage_add_any(port, BRPATH_STAGE_DONE, brpath_frame_len(skb));
+		brpath_stage_add_any(port, BRPATH_STAGE_DONE, brpath_segs(skb),
+				     brpath_frame_len(skb));
 		brpath_last_end(skb);
 		brpath_time(port, skb, BRPATH_LAT_DONE, true);
 	}
@@ -448,15 +466,29 @@ static void brpath_consume_probe(BRPATH_CONSUME_PROBE_ARGS)
 
 /*
  * While a NIC (or other) port exists: the driver accepted the frame. The
- * skb may be freed already, so the length comes from the tracepoint, and
- * with a flow filter the frame counts if it is the one this CPU counted at
- * tx of the device last.
+ * skb may be freed already, so the length comes from the tracepoint, its
+ * segments from net_dev_start_xmit just before on this CPU, and with a flow
+ * filter the frame counts if it is the one this CPU counted at tx of the
+ * device last.
  */
+static void brpath_start_xmit_probe(void *data, const struct sk_buff *skb,
+				    const struct net_device *dev)
+{
+	struct brpath_last *last;
+
+	if (!netif_is_bridge_port(dev))
+		return;
+	last = this_cpu_ptr(&brpath_last);
+	last->xmit_skb = skb;
+	last->xmit_segs = brpath_segs(skb);
+}
+
 static void brpath_xmit_probe(void *data, struct sk_buff *skb, int rc,
 			      struct net_device *dev, unsigned int skb_len)
 {
 	struct brpath_last *last = this_cpu_ptr(&brpath_last);
 	struct brpath_port *port;
+	unsigned int segs;
 
 	if (rc != NETDEV_TX_OK || !netif_is_bridge_port(dev))
 		return;
@@ -468,7 +500,9 @@ static void brpath_xmit_probe(void *data, struct sk_buff *skb, int rc,
 	    (last->skb != skb || last->dev != dev ||
 	     last->stage != BRPATH_STAGE_TX))
 		return;
-	brpath_stage_add_any(port, BRPATH_STAGE_DONE, skb_len);
+	/* Its segments were counted just before the driver got it. */
+	segs = last->xmit_skb == skb ? last->xmit_segs : 1;
+	brpath_stage_add_any(port, BRPATH_STAGE_DONE, segs, skb_len);
 	brpath_last_end(skb);
 	brpath_time(port, skb, BRPATH_LAT_DONE, true);	/* compares skb only */
 }
@@ -487,6 +521,8 @@ static struct brpath_probe brpath_probes[BRPATH_PROBE_MAX] = {
 	[BRPATH_PROBE_RECEIVE] = { .name = "netif_receive_skb", .func = brpath_receive_probe },
 	[BRPATH_PROBE_CONSUME] = { .name = "consume_skb", .func = brpath_consume_probe },
 	[BRPATH_PROBE_XMIT] = { .name = "net_dev_xmit", .func = brpath_xmit_probe },
+	[BRPATH_PROBE_START_XMIT] = { .name = "net_dev_start_xmit",
+				      .func = brpath_start_xmit_probe },
 };
 
 static void brpath_probe_find(struct tracepoint *tp, void *priv)
