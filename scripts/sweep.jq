@@ -86,7 +86,7 @@ def step_summary:
 	| lost_rows as $rows
 	| ($rows | map(.packets) | add // 0) as $explained
 	| {
-		topology, size, step, target_pps, knee_pct, duration_s, sent, received,
+		topology, size, step, kernel, target_pps, knee_pct, duration_s, sent, received,
 		offered_pps: rate(.sent; .duration_s),
 		forwarded_pps: rate(.received; .duration_s),
 		lost: $lost,
