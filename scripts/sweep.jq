@@ -112,6 +112,7 @@ def why:
 	elif .stage == "inside the guest" then "the guest itself does not forward them all"
 	elif .stage == "inside the bridge" then "the bridge does not pass them from port to port"
 	elif .stage == "in the sink" then "the receiving host drops them"
+	elif .stage == "unexplained" then "no counter says where (see the unexplained column)"
 	else "the kernel drops them there (\(.reason))" end;
 
 def lossy: .lost > 0 and .loss_pct >= .knee_pct;
@@ -125,7 +126,10 @@ def knee:
 	  else
 		{ found: true, at_pps: $k.offered_pps, step: $k.step,
 		  below_pps: ([.[] | select(.offered_pps < $k.offered_pps and (lossy | not)) | .offered_pps] | max),
-		  where: ($k.lost_by | sort_by(-.packets) | first | . + { why: why }),
+		  where: (($k.lost_by | sort_by(-.packets) | first)
+			  // { where: "a place brpath does not see", port: null,
+			       stage: "unexplained", reason: "unexplained", packets: $k.lost }
+			  | . + { why: why }),
 		  share_pct: pct(($k.lost_by | sort_by(-.packets) | first | .packets); $k.lost) }
 	  end;
 
