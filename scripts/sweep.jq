@@ -81,25 +81,31 @@ def latency_rows:
 	   | ($p.latency // [])[]
 	   | { label: "\(.from) -> \($name) \(.stage)", p50_ns, p99_ns, max_ns, samples }];
 
+# The step's offered rate: the sender's frames over the window it was
+# watched sending in (older steps: all it sent over the step). Every other
+# rate is a count scaled by it, offered pps * count / sent.
+def offered_pps:
+	if .window then rate(.window.frames; .window.seconds) else rate(.sent; .duration_s) end;
+def scaled($n): if .sent > 0 then ($n * offered_pps / .sent + 0.5 | floor) else 0 end;
+
 def step_summary:
 	(.sent - .received) as $lost
 	| lost_rows as $rows
 	| ($rows | map(.packets) | add // 0) as $explained
+	| . as $s
 	| {
 		topology, size, step, kernel, target_pps, knee_pct, duration_s, sent, received,
-		offered_pps: rate(.sent; .duration_s),
-		forwarded_pps: rate(.received; .duration_s),
+		offered_pps: offered_pps,
+		forwarded_pps: scaled(.received),
 		lost: $lost,
 		loss_pct: pct($lost; .sent),
 		lost_by: $rows,
 		unexplained: ($lost - $explained),
 		brpath_unexplained: ([.path[] as $n | port_of(.; $n) | .unexplained // 0] | add // 0),
-		points: points,
+		points: (points | map(.packets as $p | .pps = ($s | scaled($p)))),
 		latency: latency_rows,
 		path
-	  }
-	| .duration_s as $d
-	| .points |= map(.pps = rate(.packets; $d));
+	  };
 
 # Why frames are lost at a place, in words, for the places the experiment knows.
 def why:

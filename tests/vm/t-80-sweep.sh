@@ -19,6 +19,8 @@ SIZE=64
 VM0=02:00:00:00:01:00
 VM1=02:00:00:00:01:01
 OUT=$BP_TMP/sweep
+# Keep what the sweep wrote beside the test's log.
+[ -z "${BRPATH_RESULTS:-}" ] || defer cp -r "$OUT" "$BRPATH_RESULTS/t-80-sweep"
 
 command -v trafgen >/dev/null || { echo "SKIP: trafgen not installed (scripts/deps)"; exit 4; }
 hosts_a_b ethB
