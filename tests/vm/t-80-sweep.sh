@@ -90,6 +90,7 @@ for n in $(seq "$i"); do
 	step "step $n in the report"
 	assert_eq "${SENT[n]}" "$(st "$n" .sent)" "step $n sent (A eth0 tx_packets + tx_dropped)"
 	assert_eq "${RECV[n]}" "$(st "$n" .received)" "step $n received (B eth0 rx_packets)"
+	assert_eq "${SENT[n]}" "$(jq -r .sender.trafgen "$OUT/steps/tap-$SIZE-0$n.json")" "step $n sent by trafgen's own count"
 	lost=$((SENT[n] - RECV[n]))
 	assert_eq "$lost" "$(st "$n" .lost)" "step $n lost in summary.json"
 	assert_eq "$lost" "$(md_col "$n" 7)" "step $n lost in report.md"
