@@ -32,7 +32,8 @@ struct json_object *model_bridge(struct json_object *model, unsigned int ifindex
 				 const char *name);
 void model_budget(struct json_object *port);
 uint64_t lat_bucket_ns(unsigned int index);
-void lat_summary(const uint32_t *counts, uint64_t *samples, uint64_t pct[3]);
+void lat_summary(const uint32_t *counts, uint64_t max_ns, uint64_t *samples,
+		 uint64_t pct[3]);
 void model_print_text(FILE *f, struct json_object *model);
 
 #endif

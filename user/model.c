@@ -117,11 +117,18 @@ uint64_t lat_bucket_ns(unsigned int index)
 	return ((uint64_t)(8 + sub) << (e - 3)) + ((1ull << (e - 3)) >> 1);
 }
 
-/* Samples in a histogram and its p50, p90 and p99 (bucket middles). */
-void lat_summary(const uint32_t *counts, uint64_t *samples, uint64_t pct[3])
+/*
+ * Samples in a histogram and its p50, p90 and p99. A percentile is the
+ * middle of the bucket it falls in, clamped to @max_ns, the largest sample
+ * timed: the top bucket's middle may lie above every sample it holds, and a
+ * percentile above the maximum reads as a measurement error. Pass
+ * UINT64_MAX when the maximum is not known.
+ */
+void lat_summary(const uint32_t *counts, uint64_t max_ns, uint64_t *samples,
+		 uint64_t pct[3])
 {
 	static const double q[3] = { 0.50, 0.90, 0.99 };
-	uint64_t total = 0, seen = 0;
+	uint64_t total = 0, seen = 0, v;
 	unsigned int i, k = 0;
 
 	for (i = 0; i < BRPATH_LAT_BUCKETS; i++)
@@ -130,9 +137,12 @@ void lat_summary(const uint32_t *counts, uint64_t *samples, uint64_t pct[3])
 	pct[0] = pct[1] = pct[2] = 0;
 	for (i = 0; i < BRPATH_LAT_BUCKETS && k < 3 && total; i++) {
 		seen += counts[i];
+		v = lat_bucket_ns(i);
+		if (v > max_ns)
+			v = max_ns;
 		/* the smallest value with at least q of the samples at or below it */
 		while (k < 3 && seen && seen >= q[k] * total)
-			pct[k++] = lat_bucket_ns(i);
+			pct[k++] = v;
 	}
 }
 

@@ -118,7 +118,8 @@ static void add_latency(struct json_object *list, const struct nlattr *nest)
 	for (i = 0; i < n; i++)
 		if (b[i].index < BRPATH_LAT_BUCKETS)
 			counts[b[i].index] += b[i].count;
-	lat_summary(counts, &samples, pct);
+	lat_summary(counts, tb[BRPATH_LAT_A_MAX_NS] ? get_u64(tb[BRPATH_LAT_A_MAX_NS]) : UINT64_MAX,
+		    &samples, pct);
 	o = json_object_new_object();
 	json_object_object_add(o, "from", json_object_new_string(mnl_attr_get_str(name)));
 	json_object_object_add(o, "stage", json_object_new_string(stage_names[id]));

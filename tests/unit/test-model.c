@@ -208,16 +208,99 @@ static void test_latency_percentiles(void **state)
 	counts[bucket_of(5000000)] = 40;	/* 5 ms */
 	counts[bucket_of(9000000)] = 9;		/* 9 ms */
 	counts[bucket_of(40000000)] = 1;	/* 40 ms */
-	lat_summary(counts, &samples, pct);
+	lat_summary(counts, UINT64_MAX, &samples, pct);
 	assert_int_equal(samples, 100);
 	assert_int_equal(pct[0], lat_bucket_ns(bucket_of(20000)));
 	assert_int_equal(pct[1], lat_bucket_ns(bucket_of(5000000)));
 	assert_int_equal(pct[2], lat_bucket_ns(bucket_of(9000000)));
 
 	memset(counts, 0, sizeof(counts));
-	lat_summary(counts, &samples, pct);
+	lat_summary(counts, UINT64_MAX, &samples, pct);
 	assert_int_equal(samples, 0);
 	assert_int_equal(pct[2], 0);
+}
+
+/* The lowest value bucket @index holds. */
+static uint64_t bucket_low(unsigned int index)
+{
+	unsigned int e = (index - 8) / 8 + 3;
+
+	return index < 8 ? index : (uint64_t)(8 + (index - 8) % 8) << (e - 3);
+}
+
+static void test_latency_clamped_to_max(void **state)
+{
+	uint32_t counts[BRPATH_LAT_BUCKETS] = { 0 };
+	uint64_t samples, pct[3];
+
+	(void)state;
+	/* 5 ms lies in [4718592, 5242880), middle 4980736 */
+	assert_int_equal(lat_bucket_ns(bucket_of(5000000)), 4980736);
+
+	/* one sample of 4.8 ms: every percentile is that sample, not 4.98 ms */
+	counts[bucket_of(4800000)] = 1;
+	lat_summary(counts, 4800000, &samples, pct);
+	assert_int_equal(samples, 1);
+	assert_int_equal(pct[0], 4800000);
+	assert_int_equal(pct[1], 4800000);
+	assert_int_equal(pct[2], 4800000);
+
+	/* the clamp touches only the bucket of the maximum */
+	counts[bucket_of(20000)] = 98;
+	counts[bucket_of(4800000)] = 2;
+	lat_summary(counts, 4800000, &samples, pct);
+	assert_int_equal(samples, 100);
+	assert_int_equal(pct[0], lat_bucket_ns(bucket_of(20000)));
+	assert_int_equal(pct[1], lat_bucket_ns(bucket_of(20000)));
+	assert_int_equal(pct[2], 4800000);
+
+	/* a maximum above the middle leaves the middle alone */
+	lat_summary(counts, 5200000, &samples, pct);
+	assert_int_equal(pct[2], 4980736);
+
+	/* the maximum unknown: bucket middles */
+	lat_summary(counts, UINT64_MAX, &samples, pct);
+	assert_int_equal(pct[2], 4980736);
+
+	/* a maximum below the bucket (a reset racing a sample): still never above it */
+	lat_summary(counts, 1000, &samples, pct);
+	assert_int_equal(pct[0], 1000);
+	assert_int_equal(pct[2], 1000);
+}
+
+/*
+ * For histograms of many shapes, with the maximum anywhere in the top
+ * bucket: p50 <= p90 <= p99 <= max, and each percentile lies in a bucket
+ * that holds samples.
+ */
+static void test_latency_percentiles_within_samples(void **state)
+{
+	uint32_t counts[BRPATH_LAT_BUCKETS];
+	uint64_t samples, pct[3], max;
+	unsigned int seed = 1, round, i, n, top;
+
+	(void)state;
+	for (round = 0; round < 2000; round++) {
+		memset(counts, 0, sizeof(counts));
+		top = 0;
+		n = 1 + (unsigned int)rand_r(&seed) % 6;
+		for (i = 0; i < n; i++) {
+			unsigned int b = rand_r(&seed) % 200;
+
+			counts[b] += 1 + rand_r(&seed) % 1000;
+			if (b > top)
+				top = b;
+		}
+		max = bucket_low(top) + (lat_bucket_ns(top) - bucket_low(top)) *
+		      2 * (rand_r(&seed) % 1000) / 1000;
+		lat_summary(counts, max, &samples, pct);
+		assert_true(pct[0] <= pct[1]);
+		assert_true(pct[1] <= pct[2]);
+		assert_true(pct[2] <= max);
+		/* each lies in a bucket that holds samples */
+		for (i = 0; i < 3; i++)
+			assert_true(counts[bucket_of(pct[i])] > 0);
+	}
 }
 
 int main(void)
@@ -232,6 +315,8 @@ int main(void)
 		cmocka_unit_test(test_text_output),
 		cmocka_unit_test(test_latency_buckets),
 		cmocka_unit_test(test_latency_percentiles),
+		cmocka_unit_test(test_latency_clamped_to_max),
+		cmocka_unit_test(test_latency_percentiles_within_samples),
 	};
 
 	return cmocka_run_group_tests_name("model", tests, NULL, NULL);
