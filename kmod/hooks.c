@@ -122,6 +122,7 @@ static void brpath_seen_forget(struct brpath_seen *seen,
 static unsigned int brpath_rx_hook(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
+	brpath_event_frame(priv, skb);	/* events.c: RARP, GARP, NA */
 	if (brpath_count(priv, BRPATH_STAGE_RX, skb))
 		brpath_lat_stamp(priv, skb);
 	return NF_ACCEPT;

@@ -19,6 +19,7 @@ int cmd_show(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_record(int argc, char **argv);
+int cmd_mark(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
 struct nl;

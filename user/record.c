@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * record: one trace of a run, as JSON lines: the snapshots `watch` writes
- * and QEMU's own events, read from QMP sockets.
+ * record: one trace of a run, as JSON lines: the snapshots `watch` writes,
+ * the module's events (announcements, ports, carrier, marks) and QEMU's own
+ * events, read from QMP sockets.
  *
  *   brpath record -o TRACE [--qmp SOCKET]... [--duration D] [-i IVAL]
  *                 [--host NAME] [--rcvbuf BYTES]
@@ -18,6 +19,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/brpath.h>
+#include <linux/genetlink.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -45,6 +48,8 @@ struct qmp {
 	enum qmp_state state;
 	bool was_up;
 	uint64_t retry_at;		/* CLOCK_MONOTONIC ns of the next connect */
+	uint64_t query_at;		/* and of the next query-migrate, or 0 */
+	unsigned int queries;
 	size_t len;
 	char buf[QMP_BUF];
 };
@@ -54,7 +59,10 @@ struct record {
 	struct qmp qmp[QMP_MAX];
 	unsigned int nqmp;
 	uint64_t events;		/* QEMU events written */
+	uint64_t kernel_events, kernel_missed, kernel_seq;
 };
+
+static const char *const event_names[BRPATH_EVENT_MAX] = BRPATH_EVENT_NAMES;
 
 static volatile sig_atomic_t stop;
 
@@ -146,6 +154,7 @@ static void qmp_down(struct record *r, struct qmp *q, const char *why)
 	q->fd = -1;
 	q->state = QMP_DOWN;
 	q->len = 0;
+	q->query_at = 0;
 	q->retry_at = clock_ns(CLOCK_MONOTONIC) + RETRY_NS;
 	qmp_note(r, q, "closed", why);
 }
@@ -226,6 +235,18 @@ static void qmp_message(struct record *r, struct qmp *q, struct json_object *msg
 			qmp_send(r, q, "migrate-set-capabilities",
 				 "{\"capabilities\":[{\"capability\":\"events\",\"state\":true}]}");
 		} else if (!strcmp(id, "query-migrate")) {
+			/*
+			 * QEMU announces "completed" before it has computed
+			 * the times: ask again, for a second at most.
+			 */
+			if (!strcmp(qmp_str(v, "status"), "completed") &&
+			    json_object_object_get_ex(v, "total-time", NULL) &&
+			    !json_object_get_int64(json_object_object_get(v, "total-time")) &&
+			    ++q->queries < 20) {
+				q->query_at = clock_ns(CLOCK_MONOTONIC) + RETRY_NS / 2;
+				return;
+			}
+			q->queries = 0;
 			qmp_line(r, q, "query-migrate", json_object_get(v),
 				 clock_ns(CLOCK_REALTIME));
 		}
@@ -271,6 +292,97 @@ static void qmp_input(struct record *r, struct qmp *q)
 		qmp_down(r, q, "message too long");
 }
 
+/* A "kernel" line: the event's number, clocks, name, then its @fields. */
+static void kernel_line(struct record *r, uint64_t seq, uint64_t time_ns,
+			uint64_t real_ns, const char *event, struct json_object *fields)
+{
+	struct json_object *line = new_line(r, "kernel", real_ns);
+	uint64_t missed = r->kernel_seq && seq > r->kernel_seq + 1 ?
+			  seq - r->kernel_seq - 1 : 0;
+
+	json_object_object_add(line, "time_ns", json_object_new_uint64(time_ns));
+	json_object_object_add(line, "seq", json_object_new_uint64(seq));
+	json_object_object_add(line, "missed", json_object_new_uint64(missed));
+	json_object_object_add(line, "event", json_object_new_string(event));
+	json_object_object_foreach(fields, key, val)
+		json_object_object_add(line, key, json_object_get(val));
+	put_line(r, line);
+	r->kernel_seq = seq;
+	r->kernel_missed += missed;
+	r->kernel_events++;
+}
+
+/* A message of the events group: one "kernel" line. */
+static int kernel_event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	uint64_t seq = 0, time_ns = 0, real_ns = 0;
+	const struct nlattr *attr;
+	struct record *r = data;
+	struct json_object *o;
+	int type = -1;
+
+	if (((struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->cmd != BRPATH_CMD_EVENT)
+		return MNL_CB_OK;
+	o = json_object_new_object();
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		const uint8_t *mac;
+		char buf[32];
+
+		switch (mnl_attr_get_type(attr)) {
+		case BRPATH_A_SEQ:
+			if (mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
+				seq = mnl_attr_get_u64(attr);
+			break;
+		case BRPATH_A_TIME_NS:
+			if (mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
+				time_ns = mnl_attr_get_u64(attr);
+			break;
+		case BRPATH_A_REALTIME_NS:
+			if (mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
+				real_ns = mnl_attr_get_u64(attr);
+			break;
+		case BRPATH_A_EVENT:
+			if (mnl_attr_validate(attr, MNL_TYPE_U8) == 0 &&
+			    mnl_attr_get_u8(attr) < BRPATH_EVENT_MAX)
+				type = mnl_attr_get_u8(attr);
+			break;
+		case BRPATH_A_BRIDGE_NAME:
+			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+				json_object_object_add(o, "bridge", json_object_new_string(mnl_attr_get_str(attr)));
+			break;
+		case BRPATH_A_PORT_NAME:
+			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+				json_object_object_add(o, "port", json_object_new_string(mnl_attr_get_str(attr)));
+			break;
+		case BRPATH_A_MAC:
+			if (mnl_attr_get_payload_len(attr) != 6)
+				break;
+			mac = mnl_attr_get_payload(attr);
+			snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x",
+				 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+			json_object_object_add(o, "mac", json_object_new_string(buf));
+			break;
+		case BRPATH_A_VLAN:
+			if (mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
+				json_object_object_add(o, "vlan", json_object_new_int(mnl_attr_get_u16(attr)));
+			break;
+		case BRPATH_A_CARRIER:
+			if (mnl_attr_validate(attr, MNL_TYPE_U8) == 0)
+				json_object_object_add(o, "carrier", json_object_new_boolean(mnl_attr_get_u8(attr)));
+			break;
+		case BRPATH_A_TEXT:
+			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+				json_object_object_add(o, "text", json_object_new_string(mnl_attr_get_str(attr)));
+			break;
+		}
+	}
+	/* An event of a newer module than this tool: skipped, not fatal. */
+	if (seq && type >= 0)
+		kernel_line(r, seq, time_ns, real_ns, event_names[type], o);
+	json_object_put(o);
+	return MNL_CB_OK;
+}
+
 static void header(struct record *r, uint32_t interval)
 {
 	struct json_object *o = new_line(r, "record", clock_ns(CLOCK_REALTIME));
@@ -295,6 +407,8 @@ static void footer(struct record *r)
 	json_object_object_add(o, "missed", json_object_new_uint64(r->w.missed));
 	json_object_object_add(o, "overruns", json_object_new_uint64(r->w.overruns));
 	json_object_object_add(o, "qmp_events", json_object_new_uint64(r->events));
+	json_object_object_add(o, "kernel_events", json_object_new_uint64(r->kernel_events));
+	json_object_object_add(o, "kernel_missed", json_object_new_uint64(r->kernel_missed));
 	put_line(r, o);
 }
 
@@ -311,6 +425,15 @@ static int run(struct record *r, uint32_t interval, int rcvbuf, uint64_t duratio
 		return 1;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* Kernel events when the module has them (an older one: snapshots only). */
+	r->w.other_cb = kernel_event_cb;
+	r->w.other_data = r;
+	if (nl.mcgrp_events &&
+	    mnl_socket_setsockopt(nl.sock, NETLINK_ADD_MEMBERSHIP, &nl.mcgrp_events,
+				  sizeof(nl.mcgrp_events)) < 0) {
+		errf("record: joining the events group: %s", strerror(errno));
+		goto out;
+	}
 	if (watch_start(&r->w, &nl, interval, rcvbuf, "record"))
 		goto out;
 	header(r, interval);
@@ -328,6 +451,10 @@ static int run(struct record *r, uint32_t interval, int rcvbuf, uint64_t duratio
 		for (i = 0; i < r->nqmp; i++) {
 			if (r->qmp[i].fd < 0 && now >= r->qmp[i].retry_at)
 				qmp_connect(r, &r->qmp[i]);
+			if (r->qmp[i].fd >= 0 && r->qmp[i].query_at && now >= r->qmp[i].query_at) {
+				r->qmp[i].query_at = 0;
+				qmp_send(r, &r->qmp[i], "query-migrate", NULL);
+			}
 			pfd[1 + i] = (struct pollfd){ .fd = r->qmp[i].fd, .events = POLLIN };
 		}
 		if (poll(pfd, 1 + r->nqmp, timeout) < 0) {
@@ -405,7 +532,9 @@ int cmd_record(int argc, char **argv)
 	}
 	if (!ret)
 		fprintf(stderr, PROG ": record: %" PRIu64 " snapshots written, %" PRIu64
-			" missed (%" PRIu64 " receive overruns), %" PRIu64 " QEMU events\n",
-			r.w.written, r.w.missed, r.w.overruns, r.events);
+			" missed (%" PRIu64 " receive overruns), %" PRIu64 " QEMU events, %"
+			PRIu64 " kernel events (%" PRIu64 " missed)\n",
+			r.w.written, r.w.missed, r.w.overruns, r.events, r.kernel_events,
+			r.kernel_missed);
 	return ret;
 }

@@ -76,6 +76,9 @@ static const char *check_line(struct json_object *o, const char **type,
 	} else if (!strcmp(*type, "qmp")) {
 		if (!str_of(o, "event") || !str_of(o, "qmp"))
 			return "qmp line without \"event\" or \"qmp\"";
+	} else if (!strcmp(*type, "kernel")) {
+		if (!str_of(o, "event"))
+			return "kernel line without \"event\"";
 	}
 	return NULL;
 }
@@ -422,6 +425,67 @@ static void qemu_timeline(struct traces *ts, struct window *w, struct json_objec
 		json_object_object_add(m, "vm_downtime_ns", json_object_new_uint64(w->resume - w->stop));
 }
 
+static const char *side_of(const struct window *w, const char *host)
+{
+	if (!strcmp(host, w->src_host))
+		return "source";
+	return w->dst_host && !strcmp(host, w->dst_host) ? "destination" : "other";
+}
+
+/*
+ * The module's events: MAC announcements (the first on each host after the
+ * start also in "announce"), ports and carrier from a second before the
+ * start, marks from the end of the previous migration's window.
+ */
+static void kernel_timeline(struct traces *ts, struct window *w, struct json_object *m)
+{
+	struct json_object *announce = json_object_new_array();
+	size_t i, j;
+
+	for (i = w->loss_from; i < w->to; i++) {
+		const struct trace_line *l = &ts->lines[i];
+		const char *ev = str_of(l->o, "event"), *port = str_of(l->o, "port");
+		char detail[300];
+		bool first = true;
+
+		/* Marks from the previous migration on, the rest from 1 s before. */
+		if (strcmp(l->type, "kernel") ||
+		    (strcmp(ev, "mark") && l->t + 1000000000ULL < w->start))
+			continue;
+		if (!strcmp(ev, "rarp") || !strcmp(ev, "garp") || !strcmp(ev, "na")) {
+			snprintf(detail, sizeof(detail), "%s %s on %s", ev,
+				 str_of(l->o, "mac") ?: "?", port ?: "?");
+			timeline_add(w, l->t, l->host, side_of(w, l->host), "announce", detail);
+			for (j = 0; j < json_object_array_length(announce); j++)
+				if (!strcmp(str_of(json_object_array_get_idx(announce, j), "host"), l->host))
+					first = false;
+			if (first && l->t >= w->start) {
+				struct json_object *a = json_object_new_object();
+
+				json_object_object_add(a, "host", json_object_new_string(l->host));
+				json_object_object_add(a, "port", json_object_new_string(port ?: "?"));
+				json_object_object_add(a, "kind", json_object_new_string(ev));
+				json_object_object_add(a, "mac", json_object_new_string(str_of(l->o, "mac") ?: "?"));
+				json_object_object_add(a, "realtime_ns", json_object_new_uint64(l->t));
+				json_object_array_add(announce, a);
+			}
+		} else if (!strcmp(ev, "port_add") || !strcmp(ev, "port_del")) {
+			snprintf(detail, sizeof(detail), "%s (%s)", port ?: "?",
+				 str_of(l->o, "bridge") ?: "?");
+			timeline_add(w, l->t, l->host, side_of(w, l->host),
+				     ev[5] == 'a' ? "port added" : "port removed", detail);
+		} else if (!strcmp(ev, "carrier")) {
+			timeline_add(w, l->t, l->host, side_of(w, l->host),
+				     json_object_get_boolean(json_object_object_get(l->o, "carrier")) ?
+				     "carrier up" : "carrier down", port);
+		} else if (!strcmp(ev, "mark")) {
+			timeline_add(w, l->t, l->host, side_of(w, l->host), "mark",
+				     str_of(l->o, "text"));
+		}
+	}
+	json_object_object_add(m, "announce", announce);
+}
+
 struct sample {
 	uint64_t t, prev_t;
 	const char *host, *port;
@@ -696,6 +760,7 @@ static struct json_object *migration(struct traces *ts, struct window *w)
 	json_object_object_add(m, "source", side_json(w->src_host, w->src_qmp));
 	json_object_object_add(m, "destination", side_json(w->dst_host, w->dst_qmp));
 	qemu_timeline(ts, w, m);
+	kernel_timeline(ts, w, m);
 	json_object_array_add(dp, dataplane(ts, w, "to_guest", "done"));
 	json_object_array_add(dp, dataplane(ts, w, "from_guest", "rx"));
 	for (i = 0; i < json_object_array_length(dp); i++) {

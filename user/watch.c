@@ -272,7 +272,7 @@ static int snapshot_cb(const struct nlmsghdr *nlh, void *data)
 	struct json_object *o;
 
 	if (((struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->cmd != BRPATH_CMD_SNAPSHOT)
-		return MNL_CB_OK;
+		return w->other_cb ? w->other_cb(nlh, w->other_data) : MNL_CB_OK;
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
 		switch (mnl_attr_get_type(attr)) {
 		case BRPATH_A_SEQ:

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 struct nl;
+struct nlmsghdr;
 
 struct watch {
 	FILE *out;
@@ -25,6 +26,9 @@ struct watch {
 	struct json_object *prev;	/* "bridge/port" -> last stages written */
 	struct json_object *prev_drops;	/* "bridge/port" -> last drops written */
 	int error;			/* errno of a failed write */
+	/* Other messages on the socket (record: the events group). */
+	int (*other_cb)(const struct nlmsghdr *nlh, void *data);
+	void *other_data;
 };
 
 int parse_interval(const char *s, uint32_t *us);

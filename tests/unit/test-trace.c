@@ -82,7 +82,7 @@ static void merged_in_time_order(void **state)
 
 	(void)state;
 	assert_non_null(m);
-	assert_int_equal(ts.n, 42 + 38);
+	assert_int_equal(ts.n, 44 + 39);
 	for (i = 1; i < ts.n; i++)
 		assert_true(ts.lines[i - 1].t <= ts.lines[i].t);
 	/* Headers, then R2's first snapshot (50 ms) before R1's (100 ms). */
@@ -102,12 +102,14 @@ static void one_migration_timeline(void **state)
 	char err[512];
 	struct json_object *m = analyze(&ts, err, sizeof(err), r1, r2, NULL), *mig, *tl;
 	static const char *const want[][3] = {
-		{ "0", "MIGRATION", "setup" }, { "5", "MIGRATION", "active" },
+		{ "-10", "mark", "migrate" }, { "0", "MIGRATION", "setup" }, { "5", "MIGRATION", "active" },
 		{ "10", "MIGRATION_PASS", "RAM pass 1" }, { "20", "MIGRATION", "active" },
 		{ "500", "MIGRATION_PASS", "RAM pass 2" }, { "1000", "STOP", NULL },
 		{ "1000", "last frame", "to_guest done" }, { "1000", "last frame", "from_guest rx" },
 		{ "1005", "MIGRATION_PASS", "RAM pass 3" }, { "1100", "MIGRATION", "completed" },
-		{ "1300", "RESUME", NULL }, { "1310", "MIGRATION", "completed" },
+		{ "1300", "RESUME", NULL }, { "1305", "announce", "rarp 52:54:00:12:34:56 on tap0" },
+		{ "1306", "announce", "rarp 52:54:00:12:34:56 on link0" },
+		{ "1310", "MIGRATION", "completed" },
 		{ "1400", "QMP closed", "end of file" }, { "1450", "first frame", "to_guest done" },
 		{ "1550", "first frame", "from_guest rx" },
 	};
@@ -131,6 +133,13 @@ static void one_migration_timeline(void **state)
 		if (want[i][2])
 			assert_string_equal(text(e, "detail"), want[i][2]);
 	}
+	/* The first announcement on each host, the destination's first. */
+	assert_int_equal(json_object_array_length(get(mig, "announce")), 2);
+	assert_string_equal(text(mig, "announce.0.host"), "R2");
+	assert_string_equal(text(mig, "announce.0.port"), "tap0");
+	assert_string_equal(text(mig, "announce.0.kind"), "rarp");
+	assert_string_equal(text(mig, "announce.1.host"), "R1");
+	assert_string_equal(text(mig, "announce.1.port"), "link0");
 	json_object_put(m);
 	trace_free(&ts);
 }
@@ -261,12 +270,12 @@ static void truncated(void **state)
 
 	(void)state;
 	/* Killed in the middle of a line. */
-	load_error(buf, n - 20, "42: truncated: the last line is cut short");
+	load_error(buf, n - 20, "44: truncated: the last line is cut short");
 	/* Killed between two lines: no "end" line. */
 	end = strrchr(buf, '\n');
 	*end = '\0';
 	end = strrchr(buf, '\n');
-	load_error(buf, end + 1 - buf, "42: truncated: no \"end\" line (did record finish?)");
+	load_error(buf, end + 1 - buf, "44: truncated: no \"end\" line (did record finish?)");
 	load_error("", 0, "0: empty trace");
 	free(buf);
 }
@@ -299,7 +308,7 @@ static void malformed(void **state)
 	load_error(copy, strlen(copy), "3: snapshot port without \"port\" or \"stages\"");
 	/* Something after the end. */
 	snprintf(copy, sizeof(copy), "%s%s", buf, line3);
-	load_error(copy, strlen(copy), "43: a line after the \"end\" line");
+	load_error(copy, strlen(copy), "45: a line after the \"end\" line");
 	/* Not a trace at all: the first line is no header. */
 	load_error(line3, strlen(line3), "1: not a brpath trace (the first line is no \"record\" header)");
 	free(buf);
