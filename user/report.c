@@ -182,6 +182,10 @@ static int write_rates(FILE *f, struct traces *ts, uint64_t zero, struct json_ob
 			for (k = 0; k < BRPATH_STAGE_MAX; k++) {
 				char key[300];
 
+				/* Where frames enter, leave for, and leave a port. */
+				if (k != BRPATH_STAGE_RX && k != BRPATH_STAGE_TX &&
+				    k != BRPATH_STAGE_DONE)
+					continue;
 				if (!u_of(json_object_object_get(json_object_object_get(p, "stages"),
 								 stage_names[k]), "packets"))
 					continue;
@@ -223,7 +227,8 @@ static int write_rates(FILE *f, struct traces *ts, uint64_t zero, struct json_ob
 	return ferror(f) ? -1 : 0;
 }
 
-static int write_events(FILE *f, struct json_object *model, uint64_t zero)
+static int write_events(FILE *f, struct json_object *model, uint64_t zero,
+			struct json_object *times)
 {
 	struct json_object *migs = json_object_object_get(model, "migrations");
 	size_t i, j;
@@ -241,6 +246,7 @@ static int write_events(FILE *f, struct json_object *model, uint64_t zero)
 			if (!strcmp(ev, "MIGRATION_PASS") || (!strcmp(ev, "MIGRATION") &&
 			    strcmp(s_of(e, "detail"), "setup")))
 				continue;
+			json_object_array_add(times, json_object_new_double(rel_s(u_of(e, "realtime_ns"), zero)));
 			fprintf(f, "%.6f \"%s\" \"%s%s%s\"\n", rel_s(u_of(e, "realtime_ns"), zero),
 				s_of(e, "host"), ev, json_object_object_get(e, "detail") ? " " : "",
 				json_object_object_get(e, "detail") ? s_of(e, "detail") : "");
@@ -249,29 +255,56 @@ static int write_events(FILE *f, struct json_object *model, uint64_t zero)
 	return ferror(f) ? -1 : 0;
 }
 
-static int write_script(FILE *f, size_t nblocks)
+/* One panel per host: its ports' rx, tx and done rates, its events named. */
+static int write_script(FILE *f, struct json_object *blocks, struct json_object *events,
+			double x0, double x1)
 {
+	struct json_object *hosts = json_object_new_object();
+	size_t i, n = json_object_array_length(blocks);
+	char host[128];
+
+	for (i = 0; i < n; i++)
+		if (sscanf(json_object_get_string(json_object_array_get_idx(blocks, i)),
+			   "%127s", host) == 1)
+			json_object_object_add(hosts, host, NULL);
 	fprintf(f,
-		"# brpath report: per-stage rates on every host, migration events marked.\n"
-		"# Re-run with: gnuplot rates.gp (in this directory)\n"
-		"set terminal pngcairo size 1400,800 noenhanced\n"
+		"# brpath report: per-stage rates on every host, events marked.\n"
+		"# Re-run with: gnuplot rates.gp (in this directory). rates.dat has a\n"
+		"# block per host, port and stage; events.dat: seconds, host, event.\n"
+		"set terminal pngcairo size 1400,%d noenhanced\n"
 		"set output 'rates.png'\n"
-		"set title 'frames per second per host, port and stage (0 = migration start)'\n"
-		"set xlabel 'seconds'\n"
+		"set xlabel 'seconds from the migration start'\n"
 		"set ylabel 'frames/s'\n"
 		"set key outside right top\n"
 		"set grid\n"
 		"set yrange [0:*]\n"
-		"stats 'events.dat' using 1 nooutput\n"
-		"if (STATS_records > 0) {\n"
-		"  do for [i=1:STATS_records] {\n"
-		"    x = real(system(sprintf(\"awk '!/^#/ { n++; if (n == %%d) print $1 }' events.dat\", i)))\n"
-		"    set arrow from x, graph 0 to x, graph 1 nohead dashtype 2 lc rgb 'gray40'\n"
-		"  }\n"
-		"}\n"
-		"plot for [i=0:%zu] 'rates.dat' index i using 1:2 with steps title columnheader(1), \\\n"
-		"     'events.dat' using 1:(0):3 with labels rotate left offset 0,1 font ',8' notitle\n",
-		nblocks ? nblocks - 1 : 0);
+		"set offsets 0, 0, graph 0.15, 0\n"
+		"set xrange [%.3f:%.3f]\n"
+		"# the events of events.dat, on every panel\n",
+		400 * json_object_object_length(hosts), x0, x1);
+	for (i = 0; i < json_object_array_length(events); i++)
+		fprintf(f, "set arrow from %.6f, graph 0 to %.6f, graph 1 nohead dashtype 2 lc rgb 'gray40'\n",
+			json_object_get_double(json_object_array_get_idx(events, i)),
+			json_object_get_double(json_object_array_get_idx(events, i)));
+	fprintf(f, "set multiplot layout %d,1\n", json_object_object_length(hosts));
+	json_object_object_foreach(hosts, name, unused) {
+		const char *sep = "plot ";
+
+		(void)unused;
+		fprintf(f, "set title 'host %s'\n", name);
+		for (i = 0; i < n; i++) {
+			if (sscanf(json_object_get_string(json_object_array_get_idx(blocks, i)),
+				   "%127s", host) != 1 || strcmp(host, name))
+				continue;
+			fprintf(f, "%s'rates.dat' index %zu using 1:2 with steps title columnheader(1)",
+				sep, i);
+			sep = ", \\\n     ";
+		}
+		fprintf(f, "%s'events.dat' using 1:(0):(strcol(2) eq '%s' ? strcol(3) : '') "
+			"with labels rotate left offset 0,0.5 font ',8' notitle\n", sep, name);
+	}
+	fprintf(f, "unset multiplot\n");
+	json_object_put(hosts);
 	return ferror(f) ? -1 : 0;
 }
 
@@ -295,6 +328,7 @@ static int write_file(const char *dir, const char *name, int (*fn)(FILE *, void 
 struct plot_args {
 	struct traces *ts;
 	struct json_object *model, *blocks;
+	struct json_object *events;	/* their times, seconds */
 	uint64_t zero;
 };
 
@@ -309,14 +343,15 @@ static int events_fn(FILE *f, void *a)
 {
 	struct plot_args *p = a;
 
-	return write_events(f, p->model, p->zero);
+	return write_events(f, p->model, p->zero, p->events);
 }
 
 static int script_fn(FILE *f, void *a)
 {
 	struct plot_args *p = a;
 
-	return write_script(f, json_object_array_length(p->blocks));
+	return write_script(f, p->blocks, p->events, rel_s(p->ts->lines[0].t, p->zero),
+			    rel_s(p->ts->lines[p->ts->n - 1].t, p->zero));
 }
 
 static int json_fn(FILE *f, void *a)
@@ -349,7 +384,7 @@ static int gnuplot(const char *dir)
 static int write_dir(const char *dir, struct traces *ts, struct json_object *model)
 {
 	struct plot_args a = { .ts = ts, .model = model, .blocks = json_object_new_array(),
-			       .zero = plot_zero(ts, model) };
+			       .events = json_object_new_array(), .zero = plot_zero(ts, model) };
 	int ret = -1;
 
 	if (mkdir(dir, 0755) && errno != EEXIST) {
@@ -365,6 +400,7 @@ static int write_dir(const char *dir, struct traces *ts, struct json_object *mod
 	      errf("report: no frames in the traces: nothing to plot");
 out:
 	json_object_put(a.blocks);
+	json_object_put(a.events);
 	return ret;
 }
 
