@@ -33,7 +33,8 @@
  * recv stops when N frames were counted, after --idle seconds without a
  * match once one was seen (default 1), or at --timeout (default 10). It
  * prints "received K", then "duplicates D", "out_of_order O" and
- * "rx_dropped_by_socket D" lines when not zero, and exits 0 when K == N (or
+ * "rx_dropped_by_socket D" lines when not zero, "max_gap_ns G" (the longest
+ * time between two frames it counted, as it read them) when K > 1, and exits 0 when K == N (or
  * no --count), no frame came twice and the socket dropped nothing; else 1.
  * --ready-file PATH is created once the socket is bound: start recv in the
  * background, wait for PATH, then send.
@@ -475,6 +476,7 @@ static void attach_filter(int fd, bool outgoing, bool by_flow, uint32_t flow)
 static int do_recv(int argc, char **argv)
 {
 	unsigned long long want = 0, got = 0;
+	long long t_ns, last_ns = 0, max_gap = 0;
 	bool have_count = false, by_flow = false, outgoing = false;
 	double timeout = 10, idle = 1, start, last = 0;
 	const char *ifname, *ready = NULL;
@@ -575,6 +577,10 @@ static int do_recv(int argc, char **argv)
 			if (by_flow && get32(f + off + 4) != flow)
 				continue;
 			got++;
+			t_ns = now_ns();
+			if (last_ns && t_ns - last_ns > max_gap)
+				max_gap = t_ns - last_ns;
+			last_ns = t_ns;
 			last = now();
 			track(get32(f + off + 4), get32(f + off + 8));
 			if (have_count && got >= want)
@@ -594,6 +600,8 @@ static int do_recv(int argc, char **argv)
 		printf("out_of_order %llu\n", ooo);
 	if (st.tp_drops)
 		printf("rx_dropped_by_socket %u\n", st.tp_drops);
+	if (got > 1)
+		printf("max_gap_ns %lld\n", max_gap);
 	ok = (!have_count || got == want) && !dups && !st.tp_drops;
 	return ok ? 0 : 1;
 }
