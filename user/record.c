@@ -481,7 +481,7 @@ out:
 
 int cmd_record(int argc, char **argv)
 {
-	static struct record r = { .w = { .host = NULL } };
+	static struct record r;
 	const char *file = NULL;
 	uint32_t interval = 10000;
 	uint64_t duration = 0;

@@ -311,7 +311,7 @@ static void timeline_add(struct window *w, uint64_t t, const char *host,
 	json_object_array_add(w->timeline, o);
 }
 
-/* Before must not come after after; both 0-free. */
+/* Event @a at @ta must not come after @b at @tb; time 0: not seen, no check. */
 static void order(struct window *w, const char *a, uint64_t ta, const char *b,
 		  uint64_t tb)
 {
