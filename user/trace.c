@@ -559,11 +559,10 @@ static struct json_object *dataplane(struct traces *ts, struct window *w,
 	if (best_b.t - best_b.prev_t > resolution)
 		resolution = best_b.t - best_b.prev_t;
 	json_object_object_add(o, "resolution_ns", json_object_new_uint64(resolution));
-	/* A frame taken before the stop, a frame on the destination after resume. */
-	order(w, "the last frame before the gap", best_a.prev_t, "STOP on the source", w->stop);
-	if (w->dst_host && !strcmp(best_b.host, w->dst_host))
-		order(w, "RESUME on the destination", w->resume, "the first frame after the gap",
-		      best_b.t);
+	/*
+	 * No order is checked here: a stopped QEMU may still read what its
+	 * tap holds, and drop it, so frames count as done after the STOP.
+	 */
 	return o;
 }
 
