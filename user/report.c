@@ -163,11 +163,13 @@ static double rel_s(uint64_t t, uint64_t zero)
 
 /*
  * rates.dat: one gnuplot data block per (host, port, stage) that saw
- * frames, titled "HOST PORT STAGE", rows "seconds frames_per_second".
+ * frames, titled "HOST PORT STAGE", rows "seconds frames_per_second", the
+ * rate over the snapshots since the row before (a 2000th of the run or more).
  */
 static int write_rates(FILE *f, struct traces *ts, uint64_t zero, struct json_object *blocks)
 {
 	struct json_object *seen = json_object_new_object();
+	uint64_t bin = (ts->lines[ts->n - 1].t - ts->lines[0].t) / 2000;
 	size_t i, j, k, nblocks = 0;
 
 	/* The series that have frames, in the order they first do. */
@@ -204,6 +206,8 @@ static int write_rates(FILE *f, struct traces *ts, uint64_t zero, struct json_ob
 		if (sscanf(json_object_get_string(json_object_array_get_idx(blocks, nblocks)),
 			   "%127s %127s %31s", host, port, stage) != 3)
 			continue;
+		uint64_t from = 0, packets = 0;
+
 		fprintf(f, "%s\"%s %s %s\"\n", nblocks ? "\n\n" : "", host, port, stage);
 		for (i = 0; i < ts->n; i++) {
 			const struct trace_line *l = &ts->lines[i];
@@ -211,16 +215,21 @@ static int write_rates(FILE *f, struct traces *ts, uint64_t zero, struct json_ob
 
 			if (strcmp(l->type, "snapshot") || strcmp(l->host, host) || l->t == l->prev_t)
 				continue;
+			if (!from)
+				from = l->prev_t;
 			for (j = 0; j < json_object_array_length(ports); j++) {
 				struct json_object *p = json_object_array_get_idx(ports, j);
 
-				if (strcmp(s_of(p, "port"), port))
-					continue;
-				fprintf(f, "%.6f %.1f\n", rel_s(l->t, zero),
-					u_of(json_object_object_get(json_object_object_get(p, "stages"),
-								    stage), "packets") /
-					((l->t - l->prev_t) / 1e9));
+				if (!strcmp(s_of(p, "port"), port))
+					packets += u_of(json_object_object_get(json_object_object_get(p, "stages"),
+									       stage), "packets");
 			}
+			/* Snapshots summed into bins of at least @bin: a plot of ~2000 points. */
+			if (l->t - from < bin)
+				continue;
+			fprintf(f, "%.6f %.1f\n", rel_s(l->t, zero), packets / ((l->t - from) / 1e9));
+			from = l->t;
+			packets = 0;
 		}
 	}
 	json_object_put(seen);

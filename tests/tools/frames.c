@@ -6,7 +6,7 @@
  *               [--rate PPS] [--src-ip A --dst-ip B] [--sport P --dport P]
  *               [--flow ID]
  *   frames recv IFACE [--count N] [--timeout SEC] [--idle SEC] [--flow ID]
- *               [--outgoing] [--ready-file PATH]
+ *               [--outgoing] [--ready-file PATH] [--gaps-over SEC]
  *
  * send writes exactly N frames of exactly BYTES bytes (Ethernet header
  * included, FCS excluded; 60..1514). Each is IPv4/UDP (default 198.18.0.1:
@@ -34,7 +34,9 @@
  * match once one was seen (default 1), or at --timeout (default 10). It
  * prints "received K", then "duplicates D", "out_of_order O" and
  * "rx_dropped_by_socket D" lines when not zero, "max_gap_ns G" (the longest
- * time between two frames it counted, as it read them) when K > 1, and exits 0 when K == N (or
+ * time between two frames it counted, as it read them) when K > 1, and with
+ * --gaps-over SEC, as they happen, "gap FROM TO" (CLOCK_REALTIME ns) for
+ * every longer time between two frames, and exits 0 when K == N (or
  * no --count), no frame came twice and the socket dropped nothing; else 1.
  * --ready-file PATH is created once the socket is bound: start recv in the
  * background, wait for PATH, then send.
@@ -169,6 +171,14 @@ static long long now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
+static long long real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec * NSEC + ts.tv_nsec;
 }
 
@@ -476,7 +486,8 @@ static void attach_filter(int fd, bool outgoing, bool by_flow, uint32_t flow)
 static int do_recv(int argc, char **argv)
 {
 	unsigned long long want = 0, got = 0;
-	long long t_ns, last_ns = 0, max_gap = 0;
+	long long t_ns, last_ns = 0, max_gap = 0, gaps_over = 0;
+	FILE *gaps = stdout;
 	bool have_count = false, by_flow = false, outgoing = false;
 	double timeout = 10, idle = 1, start, last = 0;
 	const char *ifname, *ready = NULL;
@@ -511,6 +522,8 @@ static int do_recv(int argc, char **argv)
 			by_flow = true;
 		} else if (!strcmp(opt, "--ready-file")) {
 			ready = val;
+		} else if (!strcmp(opt, "--gaps-over")) {
+			gaps_over = seconds(opt, val) * NSEC;
 		} else {
 			die("unknown option for recv: '%s'", opt);
 		}
@@ -580,6 +593,8 @@ static int do_recv(int argc, char **argv)
 			t_ns = now_ns();
 			if (last_ns && t_ns - last_ns > max_gap)
 				max_gap = t_ns - last_ns;
+			if (last_ns && gaps_over && t_ns - last_ns > gaps_over)
+				fprintf(gaps, "gap %lld %lld\n", real_ns() - (t_ns - last_ns), real_ns());
 			last_ns = t_ns;
 			last = now();
 			track(get32(f + off + 4), get32(f + off + 8));
