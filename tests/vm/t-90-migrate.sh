@@ -26,7 +26,7 @@ received=$(awk '$1 == "received" { print $2 }' "$run/recv.out")
 # resumed guest under emulation may stall longer later: that is another gap.
 t_stop=$(jq -r '.migrations[0].timeline[] | select(.event == "STOP") | .realtime_ns' "$run/report.json")
 t_resume=$(jq -r '.migrations[0].timeline[] | select(.event == "RESUME") | .realtime_ns' "$run/report.json")
-gap_ns=$(awk -v s="$t_stop" -v r="$t_resume" '$1 == "gap" && $2 <= r && $3 >= s && $3 - $2 > g { g = $3 - $2 } END { printf "%d", g }' "$run/recv.out")
+gap_ns=$(awk -v s="$t_stop" -v r="$t_resume" '$1 == "gap" && $2 <= r && $3 >= s && $3 - $2 > g { g = $3 - $2 } END { printf "%.0f", g }' "$run/recv.out")
 q_downtime=$(jq -r '.return.downtime' "$run/qemu.json")
 log "sent $sent, B received $received, B's gap across the migration $((gap_ns / 1000)) us, QEMU's downtime $q_downtime ms"
 
