@@ -210,6 +210,24 @@ struct brpath_scratch {
 	struct brpath_lat_bucket buckets[BRPATH_LAT_BUCKETS];
 };
 
+/* events.c: the "events" group */
+int brpath_events_init(void);
+void brpath_events_exit(void);
+void brpath_event_port(const struct net_device *br, const struct net_device *dev,
+		       enum brpath_event type);
+int brpath_event_mark(struct net *net, const char *text);
+void __brpath_event_frame(const struct brpath_port *port, const struct sk_buff *skb);
+
+/* Packet path: only the ethertypes that can announce a MAC go further. */
+static inline void brpath_event_frame(const struct brpath_port *port,
+				      const struct sk_buff *skb)
+{
+	if (unlikely(skb->protocol == htons(ETH_P_RARP) ||
+		     skb->protocol == htons(ETH_P_ARP) ||
+		     skb->protocol == htons(ETH_P_IPV6)))
+		__brpath_event_frame(port, skb);
+}
+
 /* stream.c */
 int brpath_stream_set(struct net *net, u32 interval_us);
 int brpath_stream_init(void);

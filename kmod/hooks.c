@@ -187,6 +187,7 @@ static __always_inline void brpath_time(const struct brpath_port *port,
 static __always_inline void brpath_rx(struct brpath_port *port,
 				      const struct sk_buff *skb)
 {
+	brpath_event_frame(port, skb);	/* events.c: RARP, GARP, NA */
 	if (!brpath_wanted(port, skb))
 		return;
 	brpath_stage_add(port, BRPATH_STAGE_RX, brpath_segs(skb), brpath_frame_len(skb));

@@ -29,11 +29,22 @@ static void brpath_changeupper(struct net_device *dev,
 		if (brpath_port_add(br, dev))
 			netdev_warn(dev, "brpath: cannot instrument new port of %s\n",
 				    br->dev->name);
+		brpath_event_port(br->dev, dev, BRPATH_EVENT_PORT_ADD);
 		return;
 	}
 	port = brpath_port_find_rtnl(dev);
-	if (port)
+	if (port) {
+		brpath_event_port(br->dev, dev, BRPATH_EVENT_PORT_DEL);
 		brpath_port_remove(port);
+	}
+}
+
+static void brpath_carrier(struct net_device *dev)
+{
+	struct brpath_port *port = brpath_port_find_rtnl(dev);
+
+	if (port)
+		brpath_event_port(port->br->dev, dev, BRPATH_EVENT_CARRIER);
 }
 
 static void brpath_unregister(struct net_device *dev)
@@ -46,8 +57,10 @@ static void brpath_unregister(struct net_device *dev)
 		return;
 	}
 	port = brpath_port_find_rtnl(dev);
-	if (port)
+	if (port) {
+		brpath_event_port(port->br->dev, dev, BRPATH_EVENT_PORT_DEL);
 		brpath_port_remove(port);
+	}
 	brpath_peer_gone(dev);
 }
 
@@ -82,6 +95,9 @@ static int brpath_netdev_event(struct notifier_block *nb, unsigned long event,
 	case NETDEV_UNREGISTER:
 		brpath_unregister(dev);
 		break;
+	case NETDEV_CHANGE:
+		brpath_carrier(dev);
+		break;
 	}
 	return NOTIFY_DONE;
 }
@@ -97,9 +113,12 @@ static int __init brpath_init(void)
 	err = brpath_stream_init();
 	if (err)
 		return err;
-	err = register_netdevice_notifier(&brpath_netdev_notifier);
+	err = brpath_events_init();
 	if (err)
 		goto err_stream_exit;
+	err = register_netdevice_notifier(&brpath_netdev_notifier);
+	if (err)
+		goto err_events_exit;
 	err = brpath_genl_register();
 	if (err)
 		goto err_unregister_notifier;
@@ -108,6 +127,8 @@ static int __init brpath_init(void)
 
 err_unregister_notifier:
 	unregister_netdevice_notifier(&brpath_netdev_notifier);
+err_events_exit:
+	brpath_events_exit();
 err_stream_exit:
 	brpath_stream_exit();
 	return err;
@@ -125,6 +146,7 @@ static void __exit brpath_exit(void)
 	unregister_netdevice_notifier(&brpath_netdev_notifier);
 	/* No WATCH can come any more: stop every namespace's snapshots. */
 	brpath_stream_exit();
+	brpath_events_exit();
 	/* No probe runs; ports and bridges are freed by RCU callbacks here. */
 	brpath_probes_sync();
 	rcu_barrier();

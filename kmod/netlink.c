@@ -26,6 +26,7 @@ static const struct nla_policy brpath_policy[BRPATH_A_MAX + 1] = {
 	[BRPATH_A_MATCH] = NLA_POLICY_NESTED(brpath_match_policy),
 	[BRPATH_A_INTERVAL_US] = NLA_POLICY_FULL_RANGE(NLA_U32, &brpath_interval_range),
 	[BRPATH_A_SAMPLE] = NLA_POLICY_FULL_RANGE(NLA_U32, &brpath_sample_range),
+	[BRPATH_A_TEXT] = { .type = NLA_NUL_STRING, .len = BRPATH_MARK_MAX },
 };
 
 /* The bridge device a request names, in the caller's namespace. */
@@ -369,8 +370,20 @@ static int brpath_nl_watch(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+static int brpath_nl_mark(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[BRPATH_A_TEXT];
+
+	if (!attr || !nla_len(attr) || !*(char *)nla_data(attr)) {
+		NL_SET_ERR_MSG(info->extack, "mark text required");
+		return -EINVAL;
+	}
+	return brpath_event_mark(genl_info_net(info), nla_data(attr));
+}
+
 static const struct genl_multicast_group brpath_mcgrps[] = {
 	[BRPATH_MCGRP_SNAPSHOTS] = { .name = BRPATH_MCGRP_SNAPSHOTS_NAME },
+	[BRPATH_MCGRP_EVENTS] = { .name = BRPATH_MCGRP_EVENTS_NAME },
 };
 
 static const struct genl_small_ops brpath_ops[] = {
@@ -403,6 +416,11 @@ static const struct genl_small_ops brpath_ops[] = {
 		.doit = brpath_nl_watch,
 		/* Work every millisecond, on the host's CPUs. */
 		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = BRPATH_CMD_MARK,
+		.doit = brpath_nl_mark,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
 

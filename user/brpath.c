@@ -19,6 +19,9 @@ static const struct {
 	{ "show", cmd_show, "[BRIDGE] [-j|--json]", "Per-stage counters, loss per hop and drops" },
 	{ "watch", cmd_watch, "[-i IVAL] [-o FILE] [-c N]", "Stream per-interval counter deltas as JSON lines or CSV" },
 	{ "top", cmd_top, "[-i IVAL] [-n N] [-b]", "Live per-port rates and loss per hop" },
+	{ "record", cmd_record, "-o TRACE [--qmp SOCK]... [-d D]", "Snapshots and QEMU's migration events into one trace" },
+	{ "mark", cmd_mark, "TEXT", "Stamp TEXT on the events every record of the namespace writes" },
+	{ "report", cmd_report, "TRACE... [-o DIR] [-j]", "Migrations in traces: timeline, downtime, frames lost" },
 };
 
 int errf(const char *fmt, ...)

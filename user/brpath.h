@@ -18,6 +18,9 @@ int cmd_reset(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_mark(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 struct nl;
 /* show.c: dump every port (of @bridge, or of all bridges) into @model */

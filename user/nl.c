@@ -30,6 +30,8 @@ static void mcast_group(const struct nlattr *groups, struct nl *nl)
 		}
 		if (name && !strcmp(name, BRPATH_MCGRP_SNAPSHOTS_NAME))
 			nl->mcgrp_snapshots = id;
+		if (name && !strcmp(name, BRPATH_MCGRP_EVENTS_NAME))
+			nl->mcgrp_events = id;
 	}
 }
 
@@ -80,6 +82,7 @@ int nl_open(struct nl *nl)
 	nlh = put_header(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, NLM_F_ACK);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, BRPATH_GENL_NAME);
 	nl->mcgrp_snapshots = 0;
+	nl->mcgrp_events = 0;
 	if (nl_talk(nl, nlh, family_cb, nl, NULL) < 0 || !nl->family) {
 		if (errno == ENOENT || !nl->family)
 			return errf("kernel module not loaded (generic netlink family \"%s\" not found); load it with: insmod kmod/brpath.ko",

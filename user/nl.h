@@ -9,6 +9,7 @@ struct nl {
 	struct mnl_socket *sock;
 	uint16_t family;
 	uint32_t mcgrp_snapshots;	/* multicast group id, 0 if none */
+	uint32_t mcgrp_events;		/* the same, of the events group */
 	unsigned int seq;
 	unsigned int portid;
 	char errmsg[256];	/* the kernel's extended ack message, if any */

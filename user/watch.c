@@ -30,23 +30,8 @@
 
 #include "brpath.h"
 #include "nl.h"
+#include "watch.h"
 
-struct watch {
-	FILE *out;
-	bool csv;
-	bool top;			/* a table per snapshot, for people */
-	bool clear;			/* top on a terminal: redraw in place */
-	uint64_t prev_time_ns;
-	uint64_t limit, written, missed, missed_line, overruns;
-	bool have_seq;
-	uint64_t seq, time_ns, real_ns;	/* the snapshot being gathered */
-	uint32_t nports, got;
-	bool full;			/* it holds every port */
-	struct json_object *ports;	/* its ports, from model_port() */
-	struct json_object *prev;	/* "bridge/port" -> last stages written */
-	struct json_object *known;	/* "bridge/port" -> its last port object */
-	int error;			/* errno of a failed write */
-};
 
 static volatile sig_atomic_t stop;
 
@@ -57,7 +42,7 @@ static void on_signal(int sig)
 }
 
 /* "10ms", "500us", "1s", "2000" (us) into microseconds. */
-static int parse_interval(const char *s, uint32_t *us)
+int parse_interval(const char *s, uint32_t *us)
 {
 	unsigned long long v, mult = 1;
 	char *end;
@@ -157,6 +142,40 @@ static void top_print(struct watch *w, struct json_object *ports)
 	}
 }
 
+/* Drops of @port since the line before: (stage, reason) with a change only. */
+static struct json_object *drops_delta(struct watch *w, const char *key,
+				       struct json_object *port)
+{
+	struct json_object *now = json_object_object_get(port, "drops");
+	struct json_object *prev = NULL, *list = json_object_new_array();
+	size_t i, j;
+
+	json_object_object_get_ex(w->prev_drops, key, &prev);
+	for (i = 0; i < json_object_array_length(now); i++) {
+		struct json_object *d = json_object_array_get_idx(now, i), *o;
+		const char *stage = json_object_get_string(json_object_object_get(d, "stage"));
+		const char *reason = json_object_get_string(json_object_object_get(d, "reason"));
+		uint64_t n = json_object_get_uint64(json_object_object_get(d, "packets"));
+
+		for (j = 0; prev && j < json_object_array_length(prev); j++) {
+			struct json_object *p = json_object_array_get_idx(prev, j);
+
+			if (!strcmp(stage, json_object_get_string(json_object_object_get(p, "stage"))) &&
+			    !strcmp(reason, json_object_get_string(json_object_object_get(p, "reason"))))
+				n -= json_object_get_uint64(json_object_object_get(p, "packets"));
+		}
+		if (!n)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "stage", json_object_new_string(stage));
+		json_object_object_add(o, "reason", json_object_new_string(reason));
+		json_object_object_add(o, "packets", json_object_new_uint64(n));
+		json_object_array_add(list, o);
+	}
+	json_object_object_add(w->prev_drops, key, json_object_get(now));
+	return list;
+}
+
 static const char *port_key(struct json_object *port, char *key, size_t len)
 {
 	snprintf(key, len, "%s/%s",
@@ -215,9 +234,14 @@ static void emit(struct watch *w)
 
 	remember(w);
 	ports = emitted_ports(w);
+
 	if (!w->csv || w->top) {
 		line = json_object_new_object();
 		list = json_object_new_array();
+		if (w->host) {
+			json_object_object_add(line, "type", json_object_new_string("snapshot"));
+			json_object_object_add(line, "host", json_object_new_string(w->host));
+		}
 		json_object_object_add(line, "seq", json_object_new_uint64(w->seq));
 		json_object_object_add(line, "time_ns", json_object_new_uint64(w->time_ns));
 		json_object_object_add(line, "realtime_ns", json_object_new_uint64(w->real_ns));
@@ -229,10 +253,9 @@ static void emit(struct watch *w)
 		struct json_object *stages = json_object_object_get(port, "stages");
 		const char *br = json_object_get_string(json_object_object_get(port, "bridge"));
 		const char *name = json_object_get_string(json_object_object_get(port, "name"));
-		struct json_object *prev = NULL, *delta = json_object_new_object();
-		char key[64];
-
+		struct json_object *prev = NULL, *delta, *drops = NULL;
 		uint64_t p[BRPATH_STAGE_MAX], b[BRPATH_STAGE_MAX], moved = 0;
+		char key[64];
 
 		port_key(port, key, sizeof(key));
 		json_object_object_get_ex(w->prev, key, &prev);
@@ -243,12 +266,17 @@ static void emit(struct watch *w)
 			       stage_value(prev, stage_names[j], "bytes");
 			moved |= p[j] | b[j];
 		}
+		if (w->host) {
+			drops = drops_delta(w, key, port);
+			moved |= json_object_array_length(drops);
+		}
 		/* After the first line, watch writes the ports that moved. */
 		if (!moved && w->written && !w->top) {
-			json_object_put(delta);
+			json_object_put(drops);
 			continue;
 		}
 		rows++;
+		delta = json_object_new_object();
 		for (j = 0; j < BRPATH_STAGE_MAX; j++) {
 			struct json_object *s = json_object_new_object();
 
@@ -269,9 +297,12 @@ static void emit(struct watch *w)
 			json_object_object_add(o, "kind", json_object_get(json_object_object_get(port, "kind")));
 			json_object_object_add(o, "latency", json_object_get(json_object_object_get(port, "latency")));
 			json_object_object_add(o, "stages", delta);
+			if (drops)
+				json_object_object_add(o, "drops", drops);
 			json_object_array_add(list, o);
 		} else {
 			json_object_put(delta);
+			json_object_put(drops);
 		}
 	}
 	if (line && w->top)
@@ -316,7 +347,7 @@ static int snapshot_cb(const struct nlmsghdr *nlh, void *data)
 	bool full = false;
 
 	if (((struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->cmd != BRPATH_CMD_SNAPSHOT)
-		return MNL_CB_OK;
+		return w->other_cb ? w->other_cb(nlh, w->other_data) : MNL_CB_OK;
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
 		switch (mnl_attr_get_type(attr)) {
 		case BRPATH_A_SEQ:
@@ -375,12 +406,55 @@ static int snapshot_cb(const struct nlmsghdr *nlh, void *data)
 	return w->limit && w->written >= w->limit ? MNL_CB_STOP : MNL_CB_OK;
 }
 
-static int set_interval(struct nl *nl, uint32_t us)
+int watch_start(struct watch *w, struct nl *nl, uint32_t interval_us,
+		int rcvbuf, const char *what)
 {
-	struct nlmsghdr *nlh = nl_request(nl, BRPATH_CMD_WATCH, NLM_F_ACK);
+	struct nlmsghdr *nlh;
 
-	mnl_attr_put_u32(nlh, BRPATH_A_INTERVAL_US, us);
-	return nl_talk(nl, nlh, NULL, NULL, "watch");
+	if (!nl->mcgrp_snapshots)
+		return errf("%s: the module has no snapshot group (older brpath.ko?)", what);
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &nl->mcgrp_snapshots,
+				  sizeof(nl->mcgrp_snapshots)) < 0)
+		return errf("%s: joining the snapshot group: %s", what, strerror(errno));
+	if (rcvbuf && setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUF,
+				 &rcvbuf, sizeof(rcvbuf)) < 0)
+		return errf("%s: --rcvbuf: %s", what, strerror(errno));
+	nlh = nl_request(nl, BRPATH_CMD_WATCH, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, BRPATH_A_INTERVAL_US, interval_us);
+	if (nl_talk(nl, nlh, NULL, NULL, what))
+		return -1;
+	w->prev = json_object_new_object();
+	w->prev_drops = json_object_new_object();
+	w->known = json_object_new_object();
+	return 0;
+}
+
+int watch_receive(struct watch *w, struct nl *nl, const char *what)
+{
+	ssize_t len = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+
+	if (len < 0) {
+		if (errno == ENOBUFS) {
+			w->overruns++;	/* the gap shows in seq */
+			return 0;
+		}
+		if (errno == EINTR)
+			return 0;
+		return errf("%s: receiving: %s", what, strerror(errno));
+	}
+	if (mnl_cb_run(nl->buf, len, 0, 0, snapshot_cb, w) < 0 && errno != EINTR)
+		return errf("%s: bad message: %s", what, strerror(errno));
+	return 0;
+}
+
+void watch_end(struct watch *w)
+{
+	json_object_put(w->ports);	/* cut short by the stop, not missed */
+	w->ports = NULL;
+	json_object_put(w->prev);
+	json_object_put(w->prev_drops);
+	json_object_put(w->known);
+	w->prev = w->prev_drops = w->known = NULL;
 }
 
 /* Subscribe, start the stream and write snapshots until told to stop. */
@@ -388,9 +462,9 @@ static int stream(struct watch *w, const char *file, uint32_t interval,
 		  int rcvbuf)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
+	const char *what = w->top ? "top" : "watch";
 	static struct nl nl;
 	int ret = 1;
-	ssize_t len;
 
 	if (file && strcmp(file, "-")) {
 		w->out = fopen(file, "w");
@@ -401,58 +475,23 @@ static int stream(struct watch *w, const char *file, uint32_t interval,
 	}
 	if (nl_open(&nl))
 		goto out_close;
-	if (!nl.mcgrp_snapshots) {
-		errf("watch: the module has no snapshot group (older brpath.ko?)");
-		goto out;
-	}
-	if (mnl_socket_setsockopt(nl.sock, NETLINK_ADD_MEMBERSHIP, &nl.mcgrp_snapshots,
-				  sizeof(nl.mcgrp_snapshots)) < 0) {
-		errf("watch: joining the snapshot group: %s", strerror(errno));
-		goto out;
-	}
-	if (rcvbuf && setsockopt(mnl_socket_get_fd(nl.sock), SOL_SOCKET, SO_RCVBUF,
-				 &rcvbuf, sizeof(rcvbuf)) < 0) {
-		errf("watch: --rcvbuf: %s", strerror(errno));
-		goto out;
-	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (set_interval(&nl, interval))
+	if (watch_start(w, &nl, interval, rcvbuf, what))
 		goto out;
-	w->prev = json_object_new_object();
-	w->known = json_object_new_object();
 	if (w->csv)
 		fprintf(w->out, "seq,time_ns,realtime_ns,missed,bridge,port,stage,packets,bytes\n");
-	while (!stop && !w->error && (!w->limit || w->written < w->limit)) {
-		len = mnl_socket_recvfrom(nl.sock, nl.buf, sizeof(nl.buf));
-		if (len < 0) {
-			if (errno == ENOBUFS) {
-				w->overruns++;	/* the gap shows in seq */
-				continue;
-			}
-			if (errno == EINTR)
-				continue;
-			errf("watch: receiving: %s", strerror(errno));
+	while (!stop && !w->error && (!w->limit || w->written < w->limit))
+		if (watch_receive(w, &nl, what))
 			break;
-		}
-		if (mnl_cb_run(nl.buf, len, 0, 0, snapshot_cb, w) < 0 && errno != EINTR) {
-			errf("watch: bad message: %s", strerror(errno));
-			break;
-		}
-	}
-	if (w->ports) {
-		json_object_put(w->ports);	/* cut short by the stop, not missed */
-		w->ports = NULL;
-	}
-	json_object_put(w->prev);
-	json_object_put(w->known);
+	watch_end(w);
 	if (fflush(w->out) || w->error) {
 		errf("watch: writing %s: %s", file ? file : "stdout",
 		     strerror(w->error ? w->error : errno));
 		goto out;
 	}
 	fprintf(stderr, PROG ": %s: %" PRIu64 " snapshots written, %" PRIu64
-		" missed (%" PRIu64 " receive overruns)\n", w->top ? "top" : "watch",
+		" missed (%" PRIu64 " receive overruns)\n", what,
 		w->written, w->missed, w->overruns);
 	ret = 0;
 out:

@@ -6,7 +6,7 @@
  *               [--rate PPS] [--src-ip A --dst-ip B] [--sport P --dport P]
  *               [--flow ID]
  *   frames recv IFACE [--count N] [--timeout SEC] [--idle SEC] [--flow ID]
- *               [--outgoing] [--ready-file PATH]
+ *               [--outgoing] [--ready-file PATH] [--gaps-over SEC]
  *
  * send writes exactly N frames of exactly BYTES bytes (Ethernet header
  * included, FCS excluded; 60..1514). Each is IPv4/UDP (default 198.18.0.1:
@@ -33,7 +33,10 @@
  * recv stops when N frames were counted, after --idle seconds without a
  * match once one was seen (default 1), or at --timeout (default 10). It
  * prints "received K", then "duplicates D", "out_of_order O" and
- * "rx_dropped_by_socket D" lines when not zero, and exits 0 when K == N (or
+ * "rx_dropped_by_socket D" lines when not zero, "max_gap_ns G" (the longest
+ * time between two frames it counted, as it read them) when K > 1, and with
+ * --gaps-over SEC, as they happen, "gap FROM TO" (CLOCK_REALTIME ns) for
+ * every longer time between two frames, and exits 0 when K == N (or
  * no --count), no frame came twice and the socket dropped nothing; else 1.
  * --ready-file PATH is created once the socket is bound: start recv in the
  * background, wait for PATH, then send.
@@ -168,6 +171,14 @@ static long long now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
+static long long real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec * NSEC + ts.tv_nsec;
 }
 
@@ -475,6 +486,8 @@ static void attach_filter(int fd, bool outgoing, bool by_flow, uint32_t flow)
 static int do_recv(int argc, char **argv)
 {
 	unsigned long long want = 0, got = 0;
+	long long t_ns, last_ns = 0, max_gap = 0, gaps_over = 0;
+	FILE *gaps = stdout;
 	bool have_count = false, by_flow = false, outgoing = false;
 	double timeout = 10, idle = 1, start, last = 0;
 	const char *ifname, *ready = NULL;
@@ -509,6 +522,8 @@ static int do_recv(int argc, char **argv)
 			by_flow = true;
 		} else if (!strcmp(opt, "--ready-file")) {
 			ready = val;
+		} else if (!strcmp(opt, "--gaps-over")) {
+			gaps_over = seconds(opt, val) * NSEC;
 		} else {
 			die("unknown option for recv: '%s'", opt);
 		}
@@ -575,6 +590,12 @@ static int do_recv(int argc, char **argv)
 			if (by_flow && get32(f + off + 4) != flow)
 				continue;
 			got++;
+			t_ns = now_ns();
+			if (last_ns && t_ns - last_ns > max_gap)
+				max_gap = t_ns - last_ns;
+			if (last_ns && gaps_over && t_ns - last_ns > gaps_over)
+				fprintf(gaps, "gap %lld %lld\n", real_ns() - (t_ns - last_ns), real_ns());
+			last_ns = t_ns;
 			last = now();
 			track(get32(f + off + 4), get32(f + off + 8));
 			if (have_count && got >= want)
@@ -594,6 +615,8 @@ static int do_recv(int argc, char **argv)
 		printf("out_of_order %llu\n", ooo);
 	if (st.tp_drops)
 		printf("rx_dropped_by_socket %u\n", st.tp_drops);
+	if (got > 1)
+		printf("max_gap_ns %lld\n", max_gap);
 	ok = (!have_count || got == want) && !dups && !st.tp_drops;
 	return ok ? 0 : 1;
 }

@@ -70,6 +70,32 @@
  *   in BRPATH_A_SEQ or fewer than BRPATH_A_NPORTS ports in one snapshot;
  *   counters are cumulative, so later snapshots still add up.
  *
+ * BRPATH_CMD_EVENT (multicast only, group "events")
+ *   Something happened on an attached bridge of the namespace, or a user
+ *   marked a moment: BRPATH_A_SEQ (u64, +1 per event of the namespace; a
+ *   gap is events lost: ENOBUFS, or frame events over the rate limit of
+ *   BRPATH_EVENT_BURST per CPU per 10 ms), BRPATH_A_TIME_NS and
+ *   BRPATH_A_REALTIME_NS (as in snapshots), BRPATH_A_EVENT (u8, enum
+ *   brpath_event) and, per event:
+ *     RARP, GARP, NA   a frame that announces a MAC entered on a port (QEMU's
+ *                      self-announce after a migration is RARP; gratuitous
+ *                      ARP: sender IP == target IP; unsolicited neighbour
+ *                      advertisement): the bridge attributes,
+ *                      BRPATH_A_PORT_IFINDEX, BRPATH_A_PORT_NAME,
+ *                      BRPATH_A_MAC (6 bytes, the frame's source) and
+ *                      BRPATH_A_VLAN (u16, the accelerated tag, if any).
+ *                      Seen at rx, before any flow filter.
+ *     PORT_ADD, PORT_DEL  a port joined or left an attached bridge: the
+ *                      bridge and port attributes.
+ *     CARRIER          a port's link state changed (the kernel's linkwatch
+ *                      may report a carrier change up to 1 s late): the
+ *                      bridge and port attributes, BRPATH_A_CARRIER (u8).
+ *     MARK             BRPATH_CMD_MARK: BRPATH_A_TEXT.
+ *
+ * BRPATH_CMD_MARK (doit, CAP_NET_ADMIN)
+ *   Request: BRPATH_A_TEXT (string, 1..255 bytes). Sends a MARK event to
+ *   the caller's namespace, so a script stamps its steps on the same clocks.
+ *
  * Latency (BRPATH_PORT_A_LATENCY, enum brpath_latency_attr)
  * ---------------------------------------------------------
  * A sampled frame is timestamped (CLOCK_MONOTONIC) at rx on its ingress
@@ -116,10 +142,16 @@
 #define BRPATH_GENL_NAME	"brpath"
 #define BRPATH_GENL_VERSION	1
 #define BRPATH_MCGRP_SNAPSHOTS_NAME	"snapshots"
+#define BRPATH_MCGRP_EVENTS_NAME	"events"
 
 enum brpath_mcgrp {
 	BRPATH_MCGRP_SNAPSHOTS,
+	BRPATH_MCGRP_EVENTS,
 };
+
+/* Frame events a CPU sends per 10 ms at most; more show as a gap in seq. */
+#define BRPATH_EVENT_BURST	64
+#define BRPATH_MARK_MAX		255
 
 /* Stages in path order; netlink carries the value, people see the name. */
 enum brpath_stage {
@@ -143,6 +175,29 @@ enum brpath_stage {
 	[BRPATH_STAGE_BR_OUT] = "br_out",	\
 	[BRPATH_STAGE_TX] = "tx",		\
 	[BRPATH_STAGE_DONE] = "done",		\
+}
+
+/* Events on the "events" group (BRPATH_CMD_EVENT). */
+enum brpath_event {
+	BRPATH_EVENT_RARP,
+	BRPATH_EVENT_GARP,
+	BRPATH_EVENT_NA,
+	BRPATH_EVENT_PORT_ADD,
+	BRPATH_EVENT_PORT_DEL,
+	BRPATH_EVENT_CARRIER,
+	BRPATH_EVENT_MARK,
+
+	BRPATH_EVENT_MAX
+};
+
+#define BRPATH_EVENT_NAMES {			\
+	[BRPATH_EVENT_RARP] = "rarp",		\
+	[BRPATH_EVENT_GARP] = "garp",		\
+	[BRPATH_EVENT_NA] = "na",		\
+	[BRPATH_EVENT_PORT_ADD] = "port_add",	\
+	[BRPATH_EVENT_PORT_DEL] = "port_del",	\
+	[BRPATH_EVENT_CARRIER] = "carrier",	\
+	[BRPATH_EVENT_MARK] = "mark",		\
 }
 
 enum brpath_port_kind {
@@ -172,6 +227,8 @@ enum brpath_cmd {
 	BRPATH_CMD_GET_PORT,
 	BRPATH_CMD_WATCH,
 	BRPATH_CMD_SNAPSHOT,
+	BRPATH_CMD_EVENT,
+	BRPATH_CMD_MARK,
 
 	__BRPATH_CMD_MAX
 };
@@ -195,6 +252,13 @@ enum brpath_attr {
 	BRPATH_A_REALTIME_NS,		/* u64 */
 	BRPATH_A_SAMPLE,		/* u32 */
 	BRPATH_A_FULL,			/* flag */
+	BRPATH_A_EVENT,			/* u8, enum brpath_event */
+	BRPATH_A_PORT_IFINDEX,		/* u32 */
+	BRPATH_A_PORT_NAME,		/* string */
+	BRPATH_A_MAC,			/* binary, 6 bytes */
+	BRPATH_A_VLAN,			/* u16 */
+	BRPATH_A_CARRIER,		/* u8, 0 or 1 */
+	BRPATH_A_TEXT,			/* string, <= BRPATH_MARK_MAX bytes */
 
 	__BRPATH_A_MAX
 };

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Events on the "events" multicast group: frames that announce a MAC (RARP,
+ * gratuitous ARP, unsolicited neighbour advertisement) entering a port, ports
+ * joining and leaving attached bridges, carrier changes and user marks. Each
+ * is numbered per namespace and stamped on the snapshots' two clocks.
+ *
+ * The packet path calls brpath_event_frame() for every frame at rx: an
+ * inline ethertype test; only ARP, RARP and IPv6 frames come here, and of
+ * those only announcements, with a listener, build a message (GFP_ATOMIC).
+ * A per-CPU budget bounds what a guest sending announcements can cost.
+ */
+#include <linux/etherdevice.h>
+#include <linux/icmpv6.h>
+#include <linux/if_arp.h>
+#include <linux/if_vlan.h>
+#include <linux/ipv6.h>
+#include <net/genetlink.h>
+#include <net/ndisc.h>
+#include <net/netns/generic.h>
+
+#include "brpath.h"
+
+struct brpath_events {
+	atomic64_t seq;
+};
+
+struct brpath_event_budget {
+	unsigned long start;		/* jiffies when the current 10 ms began */
+	unsigned int used;
+};
+
+/* Frame events are budgeted per CPU per 10 ms. */
+#define BRPATH_EVENT_TICKS	DIV_ROUND_UP(HZ, 100)
+
+static unsigned int brpath_events_id;
+static DEFINE_PER_CPU(struct brpath_event_budget, brpath_event_budget);
+
+/* The message of one event, up to its type-specific attributes. */
+static struct sk_buff *brpath_event_new(struct net *net, enum brpath_event type,
+					gfp_t gfp, void **hdr)
+{
+	struct brpath_events *ev = net_generic(net, brpath_events_id);
+	struct sk_buff *msg;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, gfp);
+	if (!msg)
+		goto err_lost;
+	*hdr = genlmsg_put(msg, 0, 0, &brpath_family, 0, BRPATH_CMD_EVENT);
+	if (!*hdr ||
+	    nla_put_u64_64bit(msg, BRPATH_A_SEQ, atomic64_inc_return(&ev->seq), BRPATH_A_PAD) ||
+	    nla_put_u64_64bit(msg, BRPATH_A_TIME_NS, ktime_get_ns(), BRPATH_A_PAD) ||
+	    nla_put_u64_64bit(msg, BRPATH_A_REALTIME_NS, ktime_get_real_ns(), BRPATH_A_PAD) ||
+	    nla_put_u8(msg, BRPATH_A_EVENT, type)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+
+err_lost:
+	/* The number is used all the same: readers see the loss as a gap. */
+	atomic64_inc(&ev->seq);
+	return NULL;
+}
+
+static void brpath_event_send(struct net *net, struct sk_buff *msg, void *hdr,
+			      gfp_t gfp)
+{
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&brpath_family, net, msg, 0, BRPATH_MCGRP_EVENTS, gfp);
+}
+
+static int brpath_event_put_port(struct sk_buff *msg, const struct net_device *br,
+				 const struct net_device *dev)
+{
+	if (nla_put_u32(msg, BRPATH_A_BRIDGE_IFINDEX, br->ifindex) ||
+	    nla_put_string(msg, BRPATH_A_BRIDGE_NAME, br->name) ||
+	    nla_put_u32(msg, BRPATH_A_PORT_IFINDEX, dev->ifindex) ||
+	    nla_put_string(msg, BRPATH_A_PORT_NAME, dev->name))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Under RTNL: a port of @br joined or left it, or its carrier changed. */
+void brpath_event_port(const struct net_device *br, const struct net_device *dev,
+		       enum brpath_event type)
+{
+	struct net *net = dev_net(br);
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&brpath_family, net, BRPATH_MCGRP_EVENTS))
+		return;
+	msg = brpath_event_new(net, type, GFP_KERNEL, &hdr);
+	if (!msg)
+		return;
+	if (brpath_event_put_port(msg, br, dev) ||
+	    (type == BRPATH_EVENT_CARRIER &&
+	     nla_put_u8(msg, BRPATH_A_CARRIER, netif_carrier_ok(dev)))) {
+		nlmsg_free(msg);
+		return;
+	}
+	brpath_event_send(net, msg, hdr, GFP_KERNEL);
+}
+
+int brpath_event_mark(struct net *net, const char *text)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&brpath_family, net, BRPATH_MCGRP_EVENTS))
+		return 0;
+	msg = brpath_event_new(net, BRPATH_EVENT_MARK, GFP_KERNEL, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_string(msg, BRPATH_A_TEXT, text)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	brpath_event_send(net, msg, hdr, GFP_KERNEL);
+	return 0;
+}
+
+/* What @skb announces, if anything: BRPATH_EVENT_MAX for nothing. */
+static enum brpath_event brpath_announce_type(const struct sk_buff *skb)
+{
+	int off = skb_network_offset(skb);
+
+	if (skb->protocol == htons(ETH_P_RARP))
+		return BRPATH_EVENT_RARP;
+	if (skb->protocol == htons(ETH_P_ARP)) {
+		struct {
+			struct arphdr hdr;
+			u8 sha[ETH_ALEN];
+			__be32 sip;
+			u8 tha[ETH_ALEN];
+			__be32 tip;
+		} __packed _arp, *arp;
+
+		arp = skb_header_pointer(skb, off, sizeof(_arp), &_arp);
+		if (arp && arp->hdr.ar_hrd == htons(ARPHRD_ETHER) &&
+		    arp->hdr.ar_pro == htons(ETH_P_IP) && arp->hdr.ar_hln == ETH_ALEN &&
+		    arp->hdr.ar_pln == 4 && arp->sip == arp->tip)
+			return BRPATH_EVENT_GARP;
+		return BRPATH_EVENT_MAX;
+	}
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		struct {
+			struct ipv6hdr ip6;
+			struct icmp6hdr icmp6;
+		} _na, *na;
+
+		na = skb_header_pointer(skb, off, sizeof(_na), &_na);
+		if (na && na->ip6.nexthdr == IPPROTO_ICMPV6 &&
+		    na->icmp6.icmp6_type == NDISC_NEIGHBOUR_ADVERTISEMENT &&
+		    !na->icmp6.icmp6_solicited)
+			return BRPATH_EVENT_NA;
+	}
+	return BRPATH_EVENT_MAX;
+}
+
+/* Softirq: a frame of one of the announcing ethertypes entered @port. */
+void __brpath_event_frame(const struct brpath_port *port, const struct sk_buff *skb)
+{
+	struct brpath_event_budget *budget;
+	struct net *net = dev_net(port->dev);
+	enum brpath_event type;
+	struct sk_buff *msg;
+	void *hdr;
+	bool over;
+
+	type = brpath_announce_type(skb);
+	if (type == BRPATH_EVENT_MAX ||
+	    !genl_has_listeners(&brpath_family, net, BRPATH_MCGRP_EVENTS))
+		return;
+	local_bh_disable();
+	budget = this_cpu_ptr(&brpath_event_budget);
+	if (time_before(jiffies, budget->start) ||
+	    time_after_eq(jiffies, budget->start + BRPATH_EVENT_TICKS)) {
+		budget->start = jiffies;
+		budget->used = 0;
+	}
+	over = ++budget->used > BRPATH_EVENT_BURST;
+	local_bh_enable();
+	if (over) {
+		struct brpath_events *ev = net_generic(net, brpath_events_id);
+
+		atomic64_inc(&ev->seq);
+		return;
+	}
+	msg = brpath_event_new(net, type, GFP_ATOMIC, &hdr);
+	if (!msg)
+		return;
+	if (brpath_event_put_port(msg, port->br->dev, port->dev) ||
+	    nla_put(msg, BRPATH_A_MAC, ETH_ALEN, eth_hdr(skb)->h_source) ||
+	    (skb_vlan_tag_present(skb) &&
+	     nla_put_u16(msg, BRPATH_A_VLAN, skb_vlan_tag_get_id(skb)))) {
+		nlmsg_free(msg);
+		return;
+	}
+	brpath_event_send(net, msg, hdr, GFP_ATOMIC);
+}
+
+static struct pernet_operations brpath_events_net_ops = {
+	.id = &brpath_events_id,
+	.size = sizeof(struct brpath_events),
+};
+
+int __init brpath_events_init(void)
+{
+	return register_pernet_subsys(&brpath_events_net_ops);
+}
+
+void brpath_events_exit(void)
+{
+	unregister_pernet_subsys(&brpath_events_net_ops);
+}
