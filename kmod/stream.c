@@ -63,7 +63,9 @@ static int brpath_snap_new(struct brpath_snap *sn, const struct brpath_bridge *b
 {
 	struct sk_buff *msg;
 
-	msg = genlmsg_new(BRPATH_SNAP_MSG_SIZE, GFP_ATOMIC | __GFP_NOWARN);
+	/* Ports go in a large message; a snapshot without any, a small one. */
+	msg = genlmsg_new(br ? BRPATH_SNAP_MSG_SIZE : NLMSG_DEFAULT_SIZE,
+			  GFP_ATOMIC | __GFP_NOWARN);
 	if (!msg)
 		msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
 	if (!msg)
