@@ -1,9 +1,12 @@
 #!/bin/bash
 # Frames, not skbs: TCP bulk from A to B through br0 with TSO and GSO on,
 # so the sender's skbs carry up to 44 segments each. Every stage counts
-# segments: each TCP stack's own count of the segments it sent (TcpOutSegs,
-# which counts a GSO skb's segments; TcpInSegs of 6.1 counts skbs) equals
-# rx where they enter the bridge and done where they leave it.
+# segments: each TCP stack's own count of the segments it sent equals rx
+# where they enter the bridge and done where they leave it. A stack sends
+# TcpOutSegs new segments (a GSO skb's segments, not the skb) plus
+# TcpRetransSegs retransmitted ones; an emulated host under load makes
+# spurious timeouts, so retransmits happen and are counted, not excluded.
+# (TcpInSegs of 6.1 counts skbs, so it is not used.)
 #
 #   A (10.0.0.1) --ethA-- br0 --ethB-- B (10.0.0.2)
 . "$(dirname "$0")/../lib.sh"
@@ -31,14 +34,14 @@ _nsx B
 sink=$!
 defer _proc_stop "$sink"
 wait_for 5 in_ns B sh -c 'ss -ltn | grep -q ":5001 "' || fail "no listener in B"
-out0=$(snmp A OutSegs) bout0=$(snmp B OutSegs)
+sent() { echo $(( $(snmp "$1" OutSegs) + $(snmp "$1" RetransSegs) )); }
+out0=$(sent A) bout0=$(sent B)
 in_ns A bash -c 'head -c 4000000 /dev/zero > /dev/tcp/10.0.0.2/5001'
 wait "$sink" || true
 sleep 0.5
-out=$(( $(snmp A OutSegs) - out0 )) bout=$(( $(snmp B OutSegs) - bout0 ))
-log "A sent $out segments, B sent $bout"
+out=$(( $(sent A) - out0 )) bout=$(( $(sent B) - bout0 ))
+log "A sent $out segments ($(snmp A RetransSegs) retransmitted), B sent $bout"
 assert_ge 2740 "$out" "segments A sent (4 MB of 1448 B)"
-assert_eq 0 "$(snmp A RetransSegs)" "segments A retransmitted"
 bp_snap host
 bp host show br0
 assert_stages ethA "rx=$out br_in=$out br_fwd=$out br_out=$bout tx=$bout done=$bout"
