@@ -149,11 +149,19 @@ int brpath_port_add(struct brpath_bridge *br, struct net_device *dev)
 	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
 	if (!port)
 		return -ENOMEM;
+	port->slot = find_first_zero_bit(br->slots, BRPATH_SLOTS);
+	if (port->slot >= BRPATH_SLOTS) {
+		err = -ENOSPC;
+		goto err_free_port;
+	}
 	port->pcpu = brpath_pcpu_alloc();
 	if (!port->pcpu) {
 		err = -ENOMEM;
 		goto err_free_port;
 	}
+	__set_bit(port->slot, br->slots);
+	br->slot_words = max(br->slot_words, BIT_WORD(port->slot) + 1);
+	port->moved = br->moved + BIT_WORD(port->slot);
 	port->lat_idx = BRPATH_LAT_INS;
 	if (br->sample) {
 		port->lat = kvzalloc(sizeof(*port->lat), GFP_KERNEL_ACCOUNT);
@@ -205,6 +213,7 @@ err_free_lat:
 		br->lat_used &= ~BIT(port->lat_idx);
 	kvfree(port->lat);
 err_free_pcpu:
+	__clear_bit(port->slot, br->slots);
 	free_percpu(port->pcpu);
 err_free_port:
 	kfree(port);
@@ -226,6 +235,7 @@ void brpath_port_remove(struct brpath_port *port)
 
 	ASSERT_RTNL();
 	list_del_rcu(&port->list);
+	__clear_bit(port->slot, port->br->slots);
 	if (port->lat_idx < BRPATH_LAT_INS)
 		port->br->lat_used &= ~BIT(port->lat_idx);
 	brpath_peer_unhook(port);
@@ -313,6 +323,12 @@ int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
 		err = -ENOMEM;
 		goto err_free_match;
 	}
+	br->moved = __alloc_percpu_gfp(BITS_TO_LONGS(BRPATH_SLOTS) * sizeof(long),
+				       SMP_CACHE_BYTES, GFP_KERNEL_ACCOUNT);
+	if (!br->moved) {
+		err = -ENOMEM;
+		goto err_free_br;
+	}
 	br->dev = dev;
 	br->match = match;
 	br->sample = sample;
@@ -323,7 +339,7 @@ int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
 					    brpath_bridge_nops);
 		if (err) {
 			NL_SET_ERR_MSG(extack, "cannot register bridge hooks");
-			goto err_free_br;
+			goto err_free_moved;
 		}
 	}
 	brpath_keys_inc(br);
@@ -340,6 +356,8 @@ int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
 	}
 	return 0;
 
+err_free_moved:
+	free_percpu(br->moved);
 err_free_br:
 	kfree(br);
 err_free_match:
@@ -351,6 +369,7 @@ static void brpath_bridge_free_rcu(struct rcu_head *head)
 {
 	struct brpath_bridge *br = container_of(head, struct brpath_bridge, rcu);
 
+	free_percpu(br->moved);
 	kfree(br->match);
 	kfree(br);
 }
@@ -388,6 +407,8 @@ void brpath_bridge_reset(struct brpath_bridge *br)
 		}
 		brpath_port_base(port);
 		port->snap_sig = U64_MAX;
+		set_bit(port->slot % BITS_PER_LONG,
+			per_cpu_ptr(port->moved, raw_smp_processor_id()));
 		if (port->lat_idx < BRPATH_LAT_INS)
 			brpath_lat_clear(br, port->lat_idx);
 	}

@@ -107,11 +107,13 @@ struct brpath_port {
 	struct hlist_node hnode;	/* brpath_ports, keyed by dev */
 	struct net_device *dev;
 	struct brpath_pcpu __percpu *pcpu;
+	unsigned long __percpu *moved;	/* the word of br->moved with slot */
 	const struct brpath_match *match;	/* the bridge's, NULL: all */
 	struct brpath_latency *lat;	/* NULL: the bridge times nothing */
 	struct brpath_bridge *br;
 	struct net_device *peer;	/* veth peer whose ingress is "done" */
 	u32 sample;			/* the bridge's: time 1 in sample */
+	u16 slot;			/* its bit in br->moved */
 	u8 kind;			/* enum brpath_port_kind */
 	u8 lat_idx;			/* BRPATH_LAT_INS or more: not timed */
 	bool stacked;			/* on other devices: rx by netdev hook */
@@ -128,6 +130,9 @@ struct brpath_port {
 	struct rcu_head rcu;
 };
 
+/* A slot per port: a bridge has at most BR_MAX_PORTS (1024) ports. */
+#define BRPATH_SLOTS 1024
+
 struct brpath_bridge {
 	struct list_head list;		/* brpath_bridges */
 	struct net_device *dev;
@@ -136,6 +141,15 @@ struct brpath_bridge {
 	struct brpath_match *match;	/* NULL: every frame */
 	u32 sample;			/* time 1 in sample frames, 0: none */
 	u8 lat_used;			/* lat_idx in use, a bit each */
+	/*
+	 * Which ports' counters moved, a bit per slot on each CPU: raised by
+	 * the packet path, taken by the snapshot work, which then reads only
+	 * those ports instead of every port's counters on every CPU.
+	 */
+	unsigned long __percpu *moved;
+	unsigned int slot_words;	/* words of moved in use */
+	DECLARE_BITMAP(slots, BRPATH_SLOTS);	/* taken, under RTNL */
+	DECLARE_BITMAP(moved_last, BRPATH_SLOTS);	/* the snapshot work's */
 	struct rcu_head rcu;
 };
 
@@ -154,6 +168,17 @@ void brpath_peer_hook(struct brpath_port *port);
 void brpath_peer_gone(const struct net_device *peer);
 void brpath_port_read(const struct brpath_port *port, struct brpath_sum *sum);
 u64 brpath_port_signature(const struct brpath_port *port);
+
+/* In the packet path, after a counter of @port moved on this CPU. */
+static __always_inline void brpath_port_moved(const struct brpath_port *port)
+{
+	unsigned long *word = this_cpu_ptr(port->moved);
+	unsigned int bit = port->slot % BITS_PER_LONG;
+
+	/* The atomic only once per snapshot, not per frame. */
+	if (!(READ_ONCE(*word) & BIT(bit)))
+		set_bit(bit, word);
+}
 
 /* hooks.c */
 enum {

@@ -5,7 +5,8 @@
  * prints; configuration is read under RCU.
  *
  * A stage costs a hook or probe call, a port lookup, two adds to per-CPU
- * counters of that port and three stores into this CPU's brpath_last.
+ * counters of that port, a test of its "moved" bit for the snapshots and
+ * three stores into this CPU's brpath_last.
  * Netfilter hooks cost several times what a tracepoint probe does, so they
  * are used only where no tracepoint is: the bridge's own stages, and rx of a
  * port stacked on other devices (a VLAN, a bond), whose frames arrive on the
@@ -121,6 +122,7 @@ static __always_inline void brpath_stage_add(struct brpath_port *port,
 	u64_stats_add(&pc->stage[stage].packets, segs);
 	u64_stats_add(&pc->stage[stage].bytes, len);
 	u64_stats_update_end(&pc->syncp);
+	brpath_port_moved(port);
 }
 
 /* From a tracepoint probe, which may run in process context. */
@@ -134,6 +136,7 @@ static void brpath_stage_add_any(struct brpath_port *port, unsigned int stage,
 	u64_stats_add(&pc->stage[stage].packets, segs);
 	u64_stats_add(&pc->stage[stage].bytes, len);
 	u64_stats_update_end_irqrestore(&pc->syncp, flags);
+	brpath_port_moved(port);
 }
 
 static __always_inline void brpath_last_set(const struct sk_buff *skb,
@@ -410,6 +413,7 @@ static void brpath_drop_count(struct brpath_port *port, unsigned int stage,
 	u64_stats_add(ctr, segs);
 	u64_stats_add(&pc->drops, segs);
 	u64_stats_update_end_irqrestore(&pc->syncp, flags);
+	brpath_port_moved(port);
 }
 
 static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)

@@ -11,6 +11,10 @@
  * a second, which also carries the latency histograms. Ports are packed
  * many to a message, their stage counters as one binary attribute, so a
  * snapshot of a thousand ports fits a default socket buffer.
+ *
+ * The packet path raises a port's bit in its bridge's per-CPU "moved"
+ * bitmap; a snapshot takes the bits and reads only those ports' counters,
+ * so an idle port costs nothing per interval, on any number of CPUs.
  */
 #include <linux/hrtimer.h>
 #include <linux/rtnetlink.h>
@@ -22,8 +26,17 @@
 
 #include "brpath.h"
 
-/* A message fills a 16 kB slab object, skb_shared_info included. */
+/* A message fills a 16 kB slab object at most, skb_shared_info included. */
 #define BRPATH_SNAP_MSG_SIZE	(SKB_WITH_OVERHEAD(16384) - NLMSG_HDRLEN - GENL_HDRLEN)
+/*
+ * What a message needs besides its ports, and a port without histograms
+ * and with a few drop reasons: messages are sized to what they will carry,
+ * since every allocation is zeroed (init_on_alloc, Debian's default).
+ */
+#define BRPATH_SNAP_HDR_SIZE	(4 * nla_total_size_64bit(sizeof(u64)) + \
+				 nla_total_size(sizeof(u32)) + nla_total_size(0) + \
+				 nla_total_size(sizeof(u32)) + nla_total_size(IFNAMSIZ))
+#define BRPATH_SNAP_PORT_SIZE	256
 
 struct brpath_stream {
 	struct hrtimer timer;
@@ -44,6 +57,7 @@ struct brpath_snap {
 	u64 now, real;
 	u32 nports, sent;
 	bool full;
+	DECLARE_BITMAP(moved, BRPATH_SLOTS);	/* of the bridge being read */
 };
 
 static unsigned int brpath_stream_id;
@@ -59,13 +73,17 @@ static void brpath_snap_send(struct brpath_snap *sn)
 	sn->msg = NULL;
 }
 
-static int brpath_snap_new(struct brpath_snap *sn, const struct brpath_bridge *br)
+static int brpath_snap_new(struct brpath_snap *sn, const struct brpath_bridge *br,
+			   bool largest)
 {
+	size_t size = BRPATH_SNAP_MSG_SIZE;
 	struct sk_buff *msg;
 
-	/* Ports go in a large message; a snapshot without any, a small one. */
-	msg = genlmsg_new(br ? BRPATH_SNAP_MSG_SIZE : NLMSG_DEFAULT_SIZE,
-			  GFP_ATOMIC | __GFP_NOWARN);
+	/* As large as the ports left to send need, if that is less. */
+	if (!sn->full && !largest)
+		size = min_t(size_t, size, BRPATH_SNAP_HDR_SIZE +
+			     (size_t)(sn->nports - sn->sent) * BRPATH_SNAP_PORT_SIZE);
+	msg = genlmsg_new(size, GFP_ATOMIC | __GFP_NOWARN);
 	if (!msg)
 		msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
 	if (!msg)
@@ -125,7 +143,14 @@ static void brpath_snap_port(struct brpath_snap *sn, const struct brpath_port *p
 	if (sn->msg && sn->br == port->br && !brpath_snap_put(sn, port, sn->full))
 		goto sent;
 	brpath_snap_send(sn);
-	if (brpath_snap_new(sn, port->br))
+	if (brpath_snap_new(sn, port->br, false))
+		return;
+	if (!brpath_snap_put(sn, port, sn->full))
+		goto sent;
+	/* A port with more drop reasons than the estimate: the largest message. */
+	nlmsg_free(sn->msg);
+	sn->msg = NULL;
+	if (brpath_snap_new(sn, port->br, true))
 		return;
 	/* Histograms that do not fit an empty message leave the counters whole. */
 	if (!brpath_snap_put(sn, port, sn->full) || !brpath_snap_put(sn, port, false))
@@ -135,33 +160,64 @@ sent:
 	sn->sent++;
 }
 
+/*
+ * Into @moved, the slots of @br whose counters moved: bits raised since the
+ * last snapshot, and those of the last snapshot again, since a bit may have
+ * been taken before the counter store that raised it became visible.
+ */
+static void brpath_bridge_moved(struct brpath_bridge *br, unsigned long *moved)
+{
+	unsigned long *word;
+	unsigned int i;
+	int cpu;
+
+	bitmap_zero(moved, BRPATH_SLOTS);
+	for_each_possible_cpu(cpu) {
+		word = per_cpu_ptr(br->moved, cpu);
+		for (i = 0; i < br->slot_words; i++)
+			if (READ_ONCE(word[i]))
+				moved[i] |= xchg(&word[i], 0);
+	}
+	for (i = 0; i < br->slot_words; i++) {
+		unsigned long now = moved[i];
+
+		moved[i] |= br->moved_last[i];
+		br->moved_last[i] = now;
+	}
+}
+
 static void brpath_stream_snapshot(struct brpath_stream *st)
 {
-	struct brpath_snap sn = { .st = st };
+	struct brpath_snap snap = { .st = st }, *sn = &snap;
 	struct brpath_bridge *br;
 	struct brpath_port *port;
 	u64 sig;
 
-	sn.now = ktime_get_ns();
-	sn.real = ktime_get_real_ns();
-	sn.full = sn.now >= st->next_full_ns;
-	if (sn.full)
-		st->next_full_ns = sn.now + NSEC_PER_SEC;
+	sn->now = ktime_get_ns();
+	sn->real = ktime_get_real_ns();
+	sn->full = sn->now >= st->next_full_ns;
+	if (sn->full)
+		st->next_full_ns = sn->now + NSEC_PER_SEC;
 	st->seq++;
 	rcu_read_lock();
 	/* Which ports changed: snap_sig is this work's alone. */
 	list_for_each_entry_rcu(br, &brpath_bridges, list) {
 		if (!net_eq(dev_net(br->dev), st->net))
 			continue;
+		brpath_bridge_moved(br, sn->moved);
 		list_for_each_entry_rcu(port, &br->ports, list) {
+			if (!sn->full && !test_bit(port->slot, sn->moved)) {
+				port->snap_send = false;
+				continue;
+			}
 			sig = brpath_port_signature(port);
-			if (sig == port->snap_sig && !sn.full) {
+			if (sig == port->snap_sig && !sn->full) {
 				port->snap_send = false;
 				continue;
 			}
 			port->snap_sig = sig;
 			port->snap_send = true;
-			sn.nports++;
+			sn->nports++;
 		}
 	}
 	list_for_each_entry_rcu(br, &brpath_bridges, list) {
@@ -170,12 +226,12 @@ static void brpath_stream_snapshot(struct brpath_stream *st)
 		/* A message that cannot be sent shows as a short snapshot. */
 		list_for_each_entry_rcu(port, &br->ports, list)
 			if (port->snap_send)
-				brpath_snap_port(&sn, port);
+				brpath_snap_port(sn, port);
 	}
 	/* Nothing changed: an empty snapshot still marks the time. */
-	if (!sn.sent && !sn.msg)
-		brpath_snap_new(&sn, NULL);
-	brpath_snap_send(&sn);
+	if (!sn->sent && !sn->msg)
+		brpath_snap_new(sn, NULL, false);
+	brpath_snap_send(sn);
 	rcu_read_unlock();
 }
 

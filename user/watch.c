@@ -105,7 +105,28 @@ static const char *done_p99(struct json_object *port, char *buf, size_t len)
 	return buf;
 }
 
-/* One screen of top: rates over the last interval and loss per hop. */
+/* Frames of @port dropped at @stage in the interval (a line's "drops"). */
+static uint64_t drops_at(struct json_object *port, enum brpath_stage stage)
+{
+	struct json_object *drops = json_object_object_get(port, "drops");
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(drops); i++) {
+		struct json_object *d = json_object_array_get_idx(drops, i);
+
+		if (!strcmp(json_object_get_string(json_object_object_get(d, "stage")),
+			    stage_names[stage]))
+			n += json_object_get_uint64(json_object_object_get(d, "packets"));
+	}
+	return n;
+}
+
+/*
+ * One screen of top: rates over the last interval and the frames each hop
+ * lost in it, as the kernel attributed them: a difference between two
+ * stages' counts would also hold the frames in flight between them.
+ */
 static void top_print(struct watch *w, struct json_object *ports)
 {
 	double dt = w->prev_time_ns ? (w->time_ns - w->prev_time_ns) / 1e9 : 0;
@@ -124,8 +145,8 @@ static void top_print(struct watch *w, struct json_object *ports)
 		struct json_object *st = json_object_object_get(p, "stages");
 		uint64_t rx = delta_of(p, BRPATH_STAGE_RX), tx = delta_of(p, BRPATH_STAGE_TX);
 
-		fprintf(w->out, "%-10s %-12s %-5s %10.0f %9.2f %10.0f %9.2f %8" PRId64 " %8" PRId64
-			" %8" PRId64 " %8" PRId64 " %10s\n",
+		fprintf(w->out, "%-10s %-12s %-5s %10.0f %9.2f %10.0f %9.2f %8" PRIu64 " %8" PRIu64
+			" %8" PRIu64 " %8" PRIu64 " %10s\n",
 			json_object_get_string(json_object_object_get(p, "bridge")),
 			json_object_get_string(json_object_object_get(p, "port")),
 			json_object_get_string(json_object_object_get(p, "kind")),
@@ -133,11 +154,10 @@ static void top_print(struct watch *w, struct json_object *ports)
 			dt ? stage_value(st, "rx", "bytes") * 8 / dt / 1e6 : 0,
 			dt ? tx / dt : 0,
 			dt ? stage_value(st, "tx", "bytes") * 8 / dt / 1e6 : 0,
-			(int64_t)(rx - delta_of(p, BRPATH_STAGE_BR_IN)),
-			(int64_t)(delta_of(p, BRPATH_STAGE_BR_IN) - delta_of(p, BRPATH_STAGE_BR_FWD) -
-				  delta_of(p, BRPATH_STAGE_BR_LOCAL)),
-			(int64_t)(delta_of(p, BRPATH_STAGE_BR_OUT) - tx),
-			(int64_t)(tx - delta_of(p, BRPATH_STAGE_DONE)),
+			drops_at(p, BRPATH_STAGE_RX),
+			drops_at(p, BRPATH_STAGE_BR_IN) + drops_at(p, BRPATH_STAGE_BR_FWD),
+			drops_at(p, BRPATH_STAGE_BR_OUT),
+			drops_at(p, BRPATH_STAGE_TX),
 			done_p99(p, p99, sizeof(p99)));
 	}
 }
@@ -266,7 +286,7 @@ static void emit(struct watch *w)
 			       stage_value(prev, stage_names[j], "bytes");
 			moved |= p[j] | b[j];
 		}
-		if (w->host) {
+		if (w->host || w->top) {
 			drops = drops_delta(w, key, port);
 			moved |= json_object_array_length(drops);
 		}

@@ -89,7 +89,8 @@ bp host attach br0 --match udp --sample 1
 _nsx A
 "${_NSX[@]}" "$TOOLS/frames" send eth0 --dst-mac "$MAC_B" --count 3000 --size 100 \
 	--rate 1000 >/dev/null 2>&1 &
-defer _proc_stop "$!"
+sender=$!
+defer _proc_stop "$sender"
 out=$(bp host top -b -n 3 -i 500ms 2>"$BP_TMP/top.err")
 echo "$out"
 assert_eq 3 "$(grep -c '^brpath top: snapshot' <<<"$out")" "tables printed"
@@ -103,3 +104,24 @@ assert_eq "-" "$(grep -E '^br0 +ethA ' <<<"$out" | tail -n 1 | awk '{ print $12 
 assert_eq 0 "$(grep -E '^br0 ' <<<"$out" | awk '{ s += ($8 != 0) + ($9 != 0) + ($10 != 0) + ($11 != 0) } END { print s + 0 }')" \
 	"hops with loss"
 grep -Eq '^brpath: top: 3 snapshots written, 0 missed' "$BP_TMP/top.err" || fail "top summary: $(cat "$BP_TMP/top.err")"
+
+step "top: the frames a hop lost are the ones the kernel dropped there"
+# netem drops every frame vethB is to send: each is lost between tx and
+# done, so the L_TX column of vethB, summed over the tables since reset,
+# equals the qdisc's own drop count; every other hop loses nothing.
+_proc_stop "$sender"
+in_ns host tc qdisc add dev vethB root netem loss 100%
+bp host reset br0
+"${_NSX[@]}" "$TOOLS/frames" send eth0 --dst-mac "$MAC_B" --count 1500 --size 100 \
+	--rate 1000 >/dev/null 2>&1 &
+sender=$!
+out=$(bp host top -b -n 5 -i 500ms 2>"$BP_TMP/top2.err")
+wait "$sender"
+echo "$out"
+qdrops=$(in_ns host tc -s qdisc show dev vethB | awk '/dropped/ { sub(",", "", $7); print $7; exit }')
+assert_eq 1500 "$qdrops" "frames netem dropped on vethB (tc -s)"
+assert_eq "$qdrops" "$(grep -E '^br0 +vethB ' <<<"$out" | awk '{ s += $11 } END { print s + 0 }')" \
+	"vethB L_TX summed over the tables"
+assert_eq 0 "$(grep -E '^br0 ' <<<"$out" | awk '{ s += $8 + $9 + $10 } END { print s + 0 }')" \
+	"frames lost at the other hops"
+in_ns host tc qdisc del dev vethB root
