@@ -7,10 +7,13 @@
  * stops when the group has no member.
  *
  * A snapshot carries only the ports whose counters changed since the one
- * before, except a full one: the first after a WATCH request and then one
- * a second, which also carries the latency histograms. Ports are packed
- * many to a message, their stage counters as one binary attribute, so a
- * snapshot of a thousand ports fits a default socket buffer.
+ * before, except a full one, with every port: the first after a WATCH
+ * request, and the first a second after a reader lost one (ENOBUFS, or a
+ * message that could not be built), so that reader learns again the ports
+ * that went idle meanwhile. Once a second, the ports that keep latency
+ * histograms go out with them. Ports are packed many to a message, their
+ * stage counters as one binary attribute, so a snapshot of a thousand
+ * ports fits a default socket buffer.
  *
  * The packet path raises a port's bit in its bridge's per-CPU "moved"
  * bitmap; a snapshot takes the bits and reads only those ports' counters,
@@ -44,7 +47,10 @@ struct brpath_stream {
 	struct net *net;
 	u64 interval_ns;		/* 0: stopped; written under RTNL */
 	u64 seq;
-	u64 next_full_ns;		/* 0: the next snapshot is full */
+	bool full_next;			/* a reader asked: the next is full */
+	bool resync;			/* a reader lost one: a full one soon */
+	u64 next_resync_ns;		/* not before: at most one a second */
+	u64 next_lat_ns;		/* the next with latency histograms */
 	struct brpath_scratch *scratch;	/* of the work */
 };
 
@@ -56,7 +62,8 @@ struct brpath_snap {
 	void *hdr;
 	u64 now, real;
 	u32 nports, sent;
-	bool full;
+	bool full;			/* every port */
+	bool lat;			/* histograms of the ports that have them */
 	DECLARE_BITMAP(moved, BRPATH_SLOTS);	/* of the bridge being read */
 };
 
@@ -67,9 +74,10 @@ static void brpath_snap_send(struct brpath_snap *sn)
 	if (!sn->msg)
 		return;
 	genlmsg_end(sn->msg, sn->hdr);
-	/* No member left is not an error: the next tick stops the timer. */
-	genlmsg_multicast_netns(&brpath_family, sn->st->net, sn->msg, 0,
-				BRPATH_MCGRP_SNAPSHOTS, GFP_ATOMIC);
+	/* No member left (-ESRCH) is not an error: the next tick stops the timer. */
+	if (genlmsg_multicast_netns(&brpath_family, sn->st->net, sn->msg, 0,
+				    BRPATH_MCGRP_SNAPSHOTS, GFP_ATOMIC) == -ENOBUFS)
+		sn->st->resync = true;
 	sn->msg = NULL;
 }
 
@@ -80,14 +88,16 @@ static int brpath_snap_new(struct brpath_snap *sn, const struct brpath_bridge *b
 	struct sk_buff *msg;
 
 	/* As large as the ports left to send need, if that is less. */
-	if (!sn->full && !largest)
+	if (!sn->full && !sn->lat && !largest)
 		size = min_t(size_t, size, BRPATH_SNAP_HDR_SIZE +
 			     (size_t)(sn->nports - sn->sent) * BRPATH_SNAP_PORT_SIZE);
 	msg = genlmsg_new(size, GFP_ATOMIC | __GFP_NOWARN);
 	if (!msg)
 		msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
-	if (!msg)
+	if (!msg) {
+		sn->st->resync = true;
 		return -ENOMEM;
+	}
 	sn->hdr = genlmsg_put(msg, 0, 0, &brpath_family, 0, BRPATH_CMD_SNAPSHOT);
 	if (!sn->hdr ||
 	    nla_put_u64_64bit(msg, BRPATH_A_SEQ, sn->st->seq, BRPATH_A_PAD) ||
@@ -98,6 +108,7 @@ static int brpath_snap_new(struct brpath_snap *sn, const struct brpath_bridge *b
 	    (br && (nla_put_u32(msg, BRPATH_A_BRIDGE_IFINDEX, br->dev->ifindex) ||
 		    nla_put_string(msg, BRPATH_A_BRIDGE_NAME, br->dev->name)))) {
 		nlmsg_free(msg);
+		sn->st->resync = true;
 		return -EMSGSIZE;
 	}
 	sn->msg = msg;
@@ -140,12 +151,12 @@ static void brpath_snap_port(struct brpath_snap *sn, const struct brpath_port *p
 	local_bh_disable();
 	brpath_port_read(port, &sn->st->scratch->sum);
 	local_bh_enable();
-	if (sn->msg && sn->br == port->br && !brpath_snap_put(sn, port, sn->full))
+	if (sn->msg && sn->br == port->br && !brpath_snap_put(sn, port, sn->lat))
 		goto sent;
 	brpath_snap_send(sn);
 	if (brpath_snap_new(sn, port->br, false))
 		return;
-	if (!brpath_snap_put(sn, port, sn->full))
+	if (!brpath_snap_put(sn, port, sn->lat))
 		goto sent;
 	/* A port with more drop reasons than the estimate: the largest message. */
 	nlmsg_free(sn->msg);
@@ -153,8 +164,9 @@ static void brpath_snap_port(struct brpath_snap *sn, const struct brpath_port *p
 	if (brpath_snap_new(sn, port->br, true))
 		return;
 	/* Histograms that do not fit an empty message leave the counters whole. */
-	if (!brpath_snap_put(sn, port, sn->full) || !brpath_snap_put(sn, port, false))
+	if (!brpath_snap_put(sn, port, sn->lat) || !brpath_snap_put(sn, port, false))
 		goto sent;
+	sn->st->resync = true;
 	return;
 sent:
 	sn->sent++;
@@ -195,9 +207,15 @@ static void brpath_stream_snapshot(struct brpath_stream *st)
 
 	sn->now = ktime_get_ns();
 	sn->real = ktime_get_real_ns();
-	sn->full = sn->now >= st->next_full_ns;
-	if (sn->full)
-		st->next_full_ns = sn->now + NSEC_PER_SEC;
+	sn->full = st->full_next || (st->resync && sn->now >= st->next_resync_ns);
+	if (sn->full) {
+		st->full_next = false;
+		st->resync = false;
+		st->next_resync_ns = sn->now + NSEC_PER_SEC;
+	}
+	sn->lat = sn->full || sn->now >= st->next_lat_ns;
+	if (sn->lat)
+		st->next_lat_ns = sn->now + NSEC_PER_SEC;
 	st->seq++;
 	rcu_read_lock();
 	/* Which ports changed: snap_sig is this work's alone. */
@@ -206,12 +224,14 @@ static void brpath_stream_snapshot(struct brpath_stream *st)
 			continue;
 		brpath_bridge_moved(br, sn->moved);
 		list_for_each_entry_rcu(port, &br->ports, list) {
-			if (!sn->full && !test_bit(port->slot, sn->moved)) {
+			bool always = sn->full || (sn->lat && port->lat);
+
+			if (!always && !test_bit(port->slot, sn->moved)) {
 				port->snap_send = false;
 				continue;
 			}
 			sig = brpath_port_signature(port);
-			if (sig == port->snap_sig && !sn->full) {
+			if (sig == port->snap_sig && !always) {
 				port->snap_send = false;
 				continue;
 			}
@@ -275,7 +295,7 @@ int brpath_stream_set(struct net *net, u32 interval_us)
 	}
 	brpath_stream_stop(st);
 	WRITE_ONCE(st->interval_ns, (u64)interval_us * NSEC_PER_USEC);
-	st->next_full_ns = 0;
+	st->full_next = true;
 	if (interval_us)
 		hrtimer_start(&st->timer, ns_to_ktime(st->interval_ns),
 			      HRTIMER_MODE_REL_SOFT);

@@ -61,14 +61,17 @@
  *   (flag) when the snapshot holds every port, BRPATH_A_BRIDGE_IFINDEX and
  *   BRPATH_A_BRIDGE_NAME, then one BRPATH_A_PORT nest per port:
  *   BRPATH_PORT_A_IFINDEX, _NAME, _KIND, BRPATH_PORT_A_COUNTERS (struct
- *   brpath_counters, cumulative), the BRPATH_PORT_A_DROP nests and, in full
- *   snapshots, the BRPATH_PORT_A_LATENCY nests (left out of a port whose
- *   histograms do not fit a message). A snapshot without a changed port is
+ *   brpath_counters, cumulative), the BRPATH_PORT_A_DROP nests and, once a
+ *   second and in full snapshots, the BRPATH_PORT_A_LATENCY nests of every
+ *   port of a bridge that times frames, changed or not (left out of a port
+ *   whose histograms do not fit a message). A snapshot without a port is
  *   one message without bridge or port. The first snapshot after a WATCH
- *   request is full, and then one a second: a reader keeps the last
- *   counters of each port. A reader that lost messages (ENOBUFS) sees a gap
- *   in BRPATH_A_SEQ or fewer than BRPATH_A_NPORTS ports in one snapshot;
- *   counters are cumulative, so later snapshots still add up.
+ *   request is full; so is one (at most one a second) after any reader lost
+ *   one: a reader keeps the last counters of each port. A reader that lost
+ *   messages (ENOBUFS) sees a gap in BRPATH_A_SEQ or fewer than
+ *   BRPATH_A_NPORTS ports in one snapshot; counters are cumulative, so later
+ *   snapshots still add up, and the full one that follows brings back the
+ *   ports that went idle meanwhile.
  *
  * BRPATH_CMD_EVENT (multicast only, group "events")
  *   Something happened on an attached bridge of the namespace, or a user
