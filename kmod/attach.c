@@ -13,6 +13,8 @@
 #include "brpath.h"
 
 LIST_HEAD(brpath_bridges);
+/* +1 whenever a bridge or port comes or goes: dumps flag a race with it. */
+u32 brpath_config_gen;
 
 struct brpath_bridge *brpath_bridge_find(const struct net_device *dev)
 {
@@ -201,6 +203,7 @@ int brpath_port_add(struct brpath_bridge *br, struct net_device *dev)
 	}
 	brpath_peer_hook(port);
 	list_add_tail_rcu(&port->list, &br->ports);
+	brpath_config_gen++;
 	return 0;
 
 err_hash_del:
@@ -234,6 +237,7 @@ void brpath_port_remove(struct brpath_port *port)
 	struct net *net = dev_net(port->dev);
 
 	ASSERT_RTNL();
+	brpath_config_gen++;
 	list_del_rcu(&port->list);
 	__clear_bit(port->slot, port->br->slots);
 	if (port->lat_idx < BRPATH_LAT_INS)
@@ -345,6 +349,7 @@ int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
 	brpath_keys_inc(br);
 	netdev_hold(dev, &br->dev_tracker, GFP_KERNEL);
 	list_add_tail_rcu(&br->list, &brpath_bridges);
+	brpath_config_gen++;
 
 	netdev_for_each_lower_dev(dev, lower, iter) {
 		err = brpath_port_add(br, lower);
@@ -385,6 +390,7 @@ void brpath_bridge_detach(struct brpath_bridge *br)
 	if (!brpath_net_has_bridge(net, br))
 		nf_unregister_net_hooks(net, brpath_bridge_ops, brpath_bridge_nops);
 	list_del_rcu(&br->list);
+	brpath_config_gen++;
 	brpath_keys_dec(br);
 	netdev_put(br->dev, &br->dev_tracker);
 	call_rcu(&br->rcu, brpath_bridge_free_rcu);

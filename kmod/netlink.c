@@ -19,13 +19,35 @@ static struct netlink_range_validation brpath_sample_range __ro_after_init = {
 	.max = 1000000,
 };
 
-static const struct nla_policy brpath_policy[BRPATH_A_MAX + 1] = {
-	[BRPATH_A_BRIDGE_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
-	[BRPATH_A_BRIDGE_NAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
-	[BRPATH_A_ALL] = { .type = NLA_FLAG },
+/*
+ * A policy per command: an attribute a command does not take is refused
+ * (strict validation, resv_start_op 0), not ignored.
+ */
+#define BRPATH_NL_BRIDGE \
+	[BRPATH_A_BRIDGE_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1), \
+	[BRPATH_A_BRIDGE_NAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 }
+
+static const struct nla_policy brpath_attach_policy[BRPATH_A_SAMPLE + 1] = {
+	BRPATH_NL_BRIDGE,
 	[BRPATH_A_MATCH] = NLA_POLICY_NESTED(brpath_match_policy),
-	[BRPATH_A_INTERVAL_US] = NLA_POLICY_FULL_RANGE(NLA_U32, &brpath_interval_range),
 	[BRPATH_A_SAMPLE] = NLA_POLICY_FULL_RANGE(NLA_U32, &brpath_sample_range),
+};
+
+/* DETACH, RESET: a bridge, or all. */
+static const struct nla_policy brpath_bridges_policy[BRPATH_A_ALL + 1] = {
+	BRPATH_NL_BRIDGE,
+	[BRPATH_A_ALL] = { .type = NLA_FLAG },
+};
+
+static const struct nla_policy brpath_dump_policy[BRPATH_A_BRIDGE_NAME + 1] = {
+	BRPATH_NL_BRIDGE,
+};
+
+static const struct nla_policy brpath_watch_policy[BRPATH_A_INTERVAL_US + 1] = {
+	[BRPATH_A_INTERVAL_US] = NLA_POLICY_FULL_RANGE(NLA_U32, &brpath_interval_range),
+};
+
+static const struct nla_policy brpath_mark_policy[BRPATH_A_TEXT + 1] = {
 	[BRPATH_A_TEXT] = { .type = NLA_NUL_STRING, .len = BRPATH_MARK_MAX },
 };
 
@@ -258,6 +280,7 @@ static int brpath_fill_port(struct sk_buff *skb, struct netlink_callback *cb,
 			  &brpath_family, NLM_F_MULTI, BRPATH_CMD_GET_PORT);
 	if (!hdr)
 		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u32(skb, BRPATH_A_BRIDGE_IFINDEX, br->dev->ifindex) ||
 	    nla_put_string(skb, BRPATH_A_BRIDGE_NAME, br->dev->name) ||
 	    (br->match && brpath_match_put(skb, br->match)))
@@ -282,44 +305,57 @@ err_cancel:
 }
 
 /*
- * The dump's items are ports, and bridges without a port; cb->args[0]
- * counts the items already sent so the next call resumes after them.
- * Returns non-zero when this message is full (or, for an item too big for an
- * empty message, the error).
+ * The dump's items are ports, and bridges without a port, each named by
+ * (bridge ifindex, port ifindex or 0). cb->args[0..1] hold the last item
+ * sent and cb->args[2] whether there is one: the next call resumes after
+ * that item, wherever it now is. Items that come or go between two calls
+ * shift nothing; the dump is flagged NLM_F_DUMP_INTR (brpath_config_gen),
+ * and if the last item sent is gone, it ends there.
  */
-static int brpath_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
+struct brpath_dump {
+	struct netlink_callback *cb;
+	struct brpath_scratch *scratch;
+	bool skipping;		/* up to and including the last item sent */
+};
+
+/* Returns non-zero when this message is full (or the error of an item too big). */
+static int brpath_dump_one(struct sk_buff *skb, struct brpath_dump *d,
 			   const struct brpath_bridge *br,
-			   const struct brpath_port *port,
-			   struct brpath_scratch *scratch, long *idx)
+			   const struct brpath_port *port)
 {
+	struct netlink_callback *cb = d->cb;
+	long brx = br->dev->ifindex, portx = port ? port->dev->ifindex : 0;
 	int err;
 
-	if ((*idx)++ < cb->args[0])
+	if (d->skipping) {
+		if (cb->args[0] == brx && cb->args[1] == portx)
+			d->skipping = false;
 		return 0;
-	err = brpath_fill_port(skb, cb, br, port, scratch);
-	if (err) {
-		(*idx)--;
-		/* Something was sent: the next call goes on from this item. */
-		if (*idx > cb->args[0])
-			return 1;
 	}
-	return err;
+	err = brpath_fill_port(skb, cb, br, port, d->scratch);
+	if (err)
+		/* Something was sent: the next call goes on from this item. */
+		return skb->len ? 1 : err;
+	cb->args[0] = brx;
+	cb->args[1] = portx;
+	cb->args[2] = 1;
+	return 0;
 }
 
 static int brpath_nl_dump_ports(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct brpath_dump d = { .cb = cb, .skipping = cb->args[2] };
 	struct net *net = sock_net(skb->sk);
 	struct brpath_bridge *br, *only = NULL;
 	struct brpath_port *port;
-	struct brpath_scratch *scratch;
-	long idx = 0;
 	int err = 0;
 
-	scratch = kmalloc(sizeof(*scratch), GFP_KERNEL);
-	if (!scratch)
+	d.scratch = kmalloc(sizeof(*d.scratch), GFP_KERNEL);
+	if (!d.scratch)
 		return -ENOMEM;
 	rtnl_lock();
+	cb->seq = brpath_config_gen;
 	if (info->attrs[BRPATH_A_BRIDGE_IFINDEX] ||
 	    info->attrs[BRPATH_A_BRIDGE_NAME]) {
 		only = brpath_nl_bridge(net, info->attrs, cb->extack);
@@ -332,20 +368,19 @@ static int brpath_nl_dump_ports(struct sk_buff *skb, struct netlink_callback *cb
 		if (!net_eq(dev_net(br->dev), net) || (only && br != only))
 			continue;
 		if (list_empty(&br->ports)) {
-			err = brpath_dump_one(skb, cb, br, NULL, scratch, &idx);
+			err = brpath_dump_one(skb, &d, br, NULL);
 			if (err)
 				goto out;
 		}
 		list_for_each_entry(port, &br->ports, list) {
-			err = brpath_dump_one(skb, cb, br, port, scratch, &idx);
+			err = brpath_dump_one(skb, &d, br, port);
 			if (err)
 				goto out;
 		}
 	}
 out:
-	cb->args[0] = idx;
 	rtnl_unlock();
-	kfree(scratch);
+	kfree(d.scratch);
 	return err < 0 ? err : skb->len;
 }
 
@@ -386,7 +421,8 @@ static const struct genl_multicast_group brpath_mcgrps[] = {
 	[BRPATH_MCGRP_EVENTS] = { .name = BRPATH_MCGRP_EVENTS_NAME },
 };
 
-static const struct genl_small_ops brpath_ops[] = {
+/* No policy: no attribute at all (GET_STATUS). */
+static const struct genl_ops brpath_ops[] = {
 	{
 		.cmd = BRPATH_CMD_GET_STATUS,
 		.doit = brpath_nl_status,
@@ -394,32 +430,44 @@ static const struct genl_small_ops brpath_ops[] = {
 	{
 		.cmd = BRPATH_CMD_ATTACH,
 		.doit = brpath_nl_attach,
+		.policy = brpath_attach_policy,
+		.maxattr = ARRAY_SIZE(brpath_attach_policy) - 1,
 		/* Its probes cost every frame of the host: the host's admin. */
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = BRPATH_CMD_DETACH,
 		.doit = brpath_nl_detach,
+		.policy = brpath_bridges_policy,
+		.maxattr = ARRAY_SIZE(brpath_bridges_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = BRPATH_CMD_RESET,
 		.doit = brpath_nl_reset,
+		.policy = brpath_bridges_policy,
+		.maxattr = ARRAY_SIZE(brpath_bridges_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = BRPATH_CMD_GET_PORT,
 		.dumpit = brpath_nl_dump_ports,
+		.policy = brpath_dump_policy,
+		.maxattr = ARRAY_SIZE(brpath_dump_policy) - 1,
 	},
 	{
 		.cmd = BRPATH_CMD_WATCH,
 		.doit = brpath_nl_watch,
+		.policy = brpath_watch_policy,
+		.maxattr = ARRAY_SIZE(brpath_watch_policy) - 1,
 		/* Work every millisecond, on the host's CPUs. */
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = BRPATH_CMD_MARK,
 		.doit = brpath_nl_mark,
+		.policy = brpath_mark_policy,
+		.maxattr = ARRAY_SIZE(brpath_mark_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
@@ -427,15 +475,13 @@ static const struct genl_small_ops brpath_ops[] = {
 struct genl_family brpath_family __ro_after_init = {
 	.name = BRPATH_GENL_NAME,
 	.version = BRPATH_GENL_VERSION,
-	.maxattr = BRPATH_A_MAX,
-	.policy = brpath_policy,
 	.netnsok = true,
 	.module = THIS_MODULE,
-	.small_ops = brpath_ops,
-	.n_small_ops = ARRAY_SIZE(brpath_ops),
+	.ops = brpath_ops,
+	.n_ops = ARRAY_SIZE(brpath_ops),
 	.mcgrps = brpath_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(brpath_mcgrps),
-	.resv_start_op = __BRPATH_CMD_MAX,
+	/* 0, as new families should: every command strictly validated. */
 };
 
 int __init brpath_genl_register(void)

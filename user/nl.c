@@ -174,8 +174,32 @@ static mnl_cb_t ctl_cb[NLMSG_MIN_TYPE] = {
 };
 
 /*
+ * The rest of a dump that was interrupted (NLM_F_DUMP_INTR: the ports
+ * changed while it ran), up to its NLMSG_DONE, so the socket is clean for a
+ * retry. @buf, @len: what was received last.
+ */
+static void drain_dump(struct nl *nl, unsigned int seq, const void *buf, ssize_t len)
+{
+	const struct nlmsghdr *nlh;
+	int left;
+
+	for (;;) {
+		left = len;
+		for (nlh = buf; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+			if (nlh->nlmsg_seq == seq &&
+			    (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR))
+				return;
+		len = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		if (len < 0)
+			return;
+		buf = nl->buf;
+	}
+}
+
+/*
  * Send a request and run @cb on every reply until the ack or NLMSG_DONE.
  * With @what, a failure prints "brpath: <what>: <why>"; returns -1 on error.
+ * A dump that raced a change fails with errno EINTR, the socket drained.
  */
 int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	    const char *what)
@@ -195,16 +219,29 @@ int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 		ret = mnl_cb_run2(nl->buf, len, seq, nl->portid, cb, data,
 				  ctl_cb, NLMSG_MIN_TYPE);
 	} while (ret > MNL_CB_STOP);
-	if (ret == MNL_CB_ERROR)
+	if (ret == MNL_CB_ERROR) {
+		/* libmnl's answer to NLM_F_DUMP_INTR */
+		if (errno == EINTR) {
+			drain_dump(nl, seq, nl->buf, len);
+			errno = EINTR;
+		}
 		goto fail;
+	}
 	return 0;
 
 fail:
-	if (what) {
-		if (nl->errmsg[0])
-			errf("%s: %s (%s)", what, nl->errmsg, strerror(errno));
-		else
-			errf("%s: %s", what, strerror(errno));
-	}
+	if (what)
+		nl_fail(nl, what);
 	return -1;
+}
+
+/* "brpath: <what>: <why>" for the failure nl_talk() just returned. */
+void nl_fail(const struct nl *nl, const char *what)
+{
+	if (nl->errmsg[0])
+		errf("%s: %s (%s)", what, nl->errmsg, strerror(errno));
+	else if (errno == EINTR)
+		errf("%s: the bridges changed during the dump, again and again", what);
+	else
+		errf("%s: %s", what, strerror(errno));
 }

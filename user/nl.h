@@ -21,6 +21,7 @@ void nl_close(struct nl *nl);
 struct nlmsghdr *nl_request(struct nl *nl, uint8_t cmd, uint16_t flags);
 int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	    const char *what);
+void nl_fail(const struct nl *nl, const char *what);
 int nl_put_bridge(struct nlmsghdr *nlh, const char *bridge);
 
 #endif

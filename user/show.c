@@ -240,14 +240,28 @@ static int port_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* A dump that raced a change (a port added or gone) is taken again. */
+#define DUMP_TRIES 5
+
 int model_dump(struct nl *nl, struct json_object *model, const char *bridge)
 {
-	struct nlmsghdr *nlh = nl_request(nl, BRPATH_CMD_GET_PORT, NLM_F_DUMP);
+	struct nlmsghdr *nlh;
+	int i;
 
-	json_object_object_add(model, "bridges", json_object_new_array());
-	if (bridge && nl_put_bridge(nlh, bridge))
-		return -1;
-	return nl_talk(nl, nlh, port_cb, model, "show");
+	for (i = 1;; i++) {
+		nlh = nl_request(nl, BRPATH_CMD_GET_PORT, NLM_F_DUMP);
+		json_object_object_add(model, "bridges", json_object_new_array());
+		if (bridge && nl_put_bridge(nlh, bridge))
+			return -1;
+		if (!nl_talk(nl, nlh, port_cb, model, i < DUMP_TRIES ? NULL : "show"))
+			return 0;
+		if (errno != EINTR || i == DUMP_TRIES)
+			break;
+	}
+	/* Not retried: say why, once. */
+	if (i < DUMP_TRIES)
+		nl_fail(nl, "show");
+	return -1;
 }
 
 int cmd_show(int argc, char **argv)

@@ -196,6 +196,42 @@ int main(void)
 	mnl_attr_put_u32(nlh, BRPATH_A_PORT, 7);
 	expect("status, a reply-only attribute", nlh, EINVAL);
 
+	/* Every command has its own policy: what it does not take is refused. */
+	nlh = request(family, BRPATH_CMD_DETACH, 0);
+	mnl_attr_put_u32(nlh, BRPATH_A_BRIDGE_IFINDEX, 1);
+	nest = mnl_attr_nest_start(nlh, BRPATH_A_MATCH);
+	mnl_attr_put_u8(nlh, BRPATH_MATCH_A_PROTO, 17);
+	mnl_attr_nest_end(nlh, nest);
+	expect("detach with a filter", nlh, EINVAL);
+
+	nlh = request(family, BRPATH_CMD_RESET, 0);
+	mnl_attr_put_u32(nlh, BRPATH_A_BRIDGE_IFINDEX, 1);
+	mnl_attr_put_u32(nlh, BRPATH_A_SAMPLE, 4);
+	expect("reset with a sample rate", nlh, EINVAL);
+
+	nlh = request(family, BRPATH_CMD_WATCH, 0);
+	mnl_attr_put_u32(nlh, BRPATH_A_INTERVAL_US, 10000);
+	mnl_attr_put_strz(nlh, BRPATH_A_BRIDGE_NAME, "br0");
+	expect("watch with a bridge", nlh, EINVAL);
+
+	nlh = request(family, BRPATH_CMD_MARK, 0);
+	mnl_attr_put_strz(nlh, BRPATH_A_TEXT, "x");
+	mnl_attr_put(nlh, BRPATH_A_ALL, 0, NULL);
+	expect("mark with the all flag", nlh, EINVAL);
+
+	nlh = request(family, BRPATH_CMD_GET_STATUS, 0);
+	mnl_attr_put_u32(nlh, BRPATH_A_BRIDGE_IFINDEX, 1);
+	expect("status with a bridge", nlh, EINVAL);
+
+	/* The header's reserved field and unknown flags are checked too. */
+	nlh = request(family, BRPATH_CMD_GET_STATUS, 0);
+	((struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->reserved = 1;
+	expect("status, reserved header field set", nlh, EINVAL);
+
+	nlh = request(family, BRPATH_CMD_DETACH, NLM_F_REPLACE);
+	mnl_attr_put(nlh, BRPATH_A_ALL, 0, NULL);
+	expect("detach with NLM_F_REPLACE", nlh, EINVAL);
+
 	mnl_socket_close(sock);
 	return failures ? 1 : 0;
 }

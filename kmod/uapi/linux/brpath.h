@@ -8,7 +8,10 @@
  *
  * Generic netlink family BRPATH_GENL_NAME ("brpath"), version
  * BRPATH_GENL_VERSION. The family is network-namespace aware: every command
- * acts on the bridges of the caller's namespace only.
+ * acts on the bridges of the caller's namespace only. Every command has its
+ * own attribute policy and is strictly validated: an attribute a command
+ * does not take (DETACH with a BRPATH_A_MATCH, say), a non-zero reserved
+ * header field or an unknown nlmsg flag is refused with EINVAL.
  *
  * Commands
  * --------
@@ -38,7 +41,9 @@
  *
  * BRPATH_CMD_GET_PORT (dump, anyone in the namespace)
  *   One message per port of every attached bridge, bridges in attach order,
- *   ports in the order they were added. Request may carry
+ *   ports in the order they were added. A dump resumes after the last port
+ *   it sent, wherever that port now is; one that raced a bridge or port
+ *   coming or going carries NLM_F_DUMP_INTR (take it again). Request may carry
  *   BRPATH_A_BRIDGE_IFINDEX or BRPATH_A_BRIDGE_NAME to dump one bridge.
  *   Each message: BRPATH_A_BRIDGE_IFINDEX, BRPATH_A_BRIDGE_NAME, the
  *   bridge's BRPATH_A_MATCH if it has one, and one BRPATH_A_PORT nest of
