@@ -156,6 +156,7 @@ struct brpath_bridge {
 /* attach.c: all under RTNL */
 extern struct list_head brpath_bridges;
 extern u32 brpath_config_gen;
+extern bool brpath_exiting;
 struct brpath_bridge *brpath_bridge_find(const struct net_device *dev);
 int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
 			 u32 sample, struct netlink_ext_ack *extack);

@@ -106,6 +106,9 @@ static struct notifier_block brpath_netdev_notifier = {
 	.notifier_call = brpath_netdev_event,
 };
 
+/* Under RTNL: the module is going, nothing may be attached or started. */
+bool brpath_exiting;
+
 static int __init brpath_init(void)
 {
 	int err;
@@ -134,18 +137,23 @@ err_stream_exit:
 	return err;
 }
 
+/*
+ * Whatever multicasts on the family stops before the family goes: bridges
+ * (frame events), the notifier (port events), the snapshot streams. ATTACH
+ * and WATCH that arrive meanwhile are refused.
+ */
 static void __exit brpath_exit(void)
 {
 	struct brpath_bridge *br, *tmp;
 
-	brpath_genl_unregister();
 	rtnl_lock();
+	brpath_exiting = true;
 	list_for_each_entry_safe(br, tmp, &brpath_bridges, list)
 		brpath_bridge_detach(br);
 	rtnl_unlock();
 	unregister_netdevice_notifier(&brpath_netdev_notifier);
-	/* No WATCH can come any more: stop every namespace's snapshots. */
 	brpath_stream_exit();
+	brpath_genl_unregister();
 	brpath_events_exit();
 	/* No probe runs; ports and bridges are freed by RCU callbacks here. */
 	brpath_probes_sync();

@@ -136,7 +136,8 @@ static int brpath_nl_attach(struct sk_buff *skb, struct genl_info *info)
 			return PTR_ERR(match);
 	}
 	rtnl_lock();
-	dev = brpath_nl_dev(genl_info_net(info), info->attrs, info->extack);
+	dev = brpath_exiting ? ERR_PTR(-ESHUTDOWN) :
+	      brpath_nl_dev(genl_info_net(info), info->attrs, info->extack);
 	if (IS_ERR(dev)) {
 		kfree(match);
 		err = PTR_ERR(dev);
@@ -400,7 +401,7 @@ static int brpath_nl_watch(struct sk_buff *skb, struct genl_info *info)
 		return -ERANGE;
 	}
 	rtnl_lock();
-	err = brpath_stream_set(genl_info_net(info), interval);
+	err = brpath_exiting ? -ESHUTDOWN : brpath_stream_set(genl_info_net(info), interval);
 	rtnl_unlock();
 	return err;
 }

@@ -52,8 +52,13 @@ ip netns del "$(nsname h2)"
 sleep 1
 _proc_stop "$TRAFFIC" || true
 
-step "rmmod while attached under traffic"
+step "rmmod while attached under traffic, a 1 ms stream running"
 topology h3
+_nsx h3
+"${_NSX[@]}" "$BRPATH" watch -i 1ms -o /dev/null 2>/dev/null &
+stream=$!
+defer _proc_stop "$stream"
+sleep 0.5
 rmmod brpath
 [ ! -e /sys/module/brpath ] || fail "brpath still loaded"
 insmod "$KMOD"
