@@ -416,6 +416,30 @@ static void brpath_drop_count(struct brpath_port *port, unsigned int stage,
 	brpath_port_moved(port);
 }
 
+/*
+ * With STP on, the bridge's rx handler passes a BPDU up to its STP code
+ * (br_stp_rcv), which frees it when done: the frame entered the bridge and
+ * was delivered to it, never through its netfilter hooks. Counted at br_in
+ * and br_local, so the budget closes with STP on.
+ */
+static bool brpath_bpdu(const struct sk_buff *skb)
+{
+	static const u8 stp_addr[ETH_ALEN] __aligned(2) = {
+		0x01, 0x80, 0xc2, 0x00, 0x00, 0x00
+	};
+
+	return skb_mac_header_was_set(skb) &&
+	       ether_addr_equal(eth_hdr(skb)->h_dest, stp_addr);
+}
+
+static void brpath_bpdu_taken(struct brpath_port *port, const struct sk_buff *skb)
+{
+	unsigned int len = brpath_frame_len(skb);
+
+	brpath_stage_add_any(port, BRPATH_STAGE_BR_IN, 1, len);
+	brpath_stage_add_any(port, BRPATH_STAGE_BR_LOCAL, 1, len);
+}
+
 static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 {
 	struct brpath_last *last = this_cpu_ptr(&brpath_last);
@@ -427,7 +451,11 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 	if (skb == last->skb) {
 		last->skb = NULL;
 		port = brpath_port_lookup(last->dev);
-		if (port && brpath_on_path(skb, port))
+		if (!port || !brpath_on_path(skb, port))
+			return;
+		if (last->stage == BRPATH_STAGE_RX && brpath_bpdu(skb))
+			brpath_bpdu_taken(port, skb);
+		else
 			brpath_drop_count(port, last->stage, reason, brpath_segs(skb));
 		return;
 	}
