@@ -6,7 +6,7 @@
 
 step "without the module, every command fails with one clear line"
 [ ! -e /sys/module/brpath ] || rmmod brpath
-want='brpath: kernel module not loaded (generic netlink family "brpath" not found); load it with: insmod kmod/brpath.ko'
+want='brpath: kernel module not loaded (generic netlink family "brpath" not found); load it with: modprobe brpath (or insmod kmod/brpath.ko)'
 for cmd in status "show" "show -j" "attach br0" "detach --all" "reset"; do
 	rc=0
 	# shellcheck disable=SC2086
