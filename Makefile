@@ -1,7 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # brpath: make builds kmod/brpath.ko against KDIR and user/brpath.
 KDIR ?= $(lastword $(sort $(wildcard /lib/modules/*/build)))
+VERSION := $(shell sed -n 's/^\#define BRPATH_VERSION "\(.*\)"$$/\1/p' kmod/brpath.h)
 PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+# modules_install puts the module in /lib/modules/RELEASE/extra/kmod.
+KRELEASE = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+# What DKMS builds from: the Kbuild files and the module's sources.
+DKMS_SRC := Kbuild kmod/Kbuild $(filter-out %.mod.c,$(wildcard kmod/*.c)) $(wildcard kmod/*.h) \
+	    kmod/uapi/linux/brpath.h
 
 all: module tool
 
@@ -17,9 +27,40 @@ lint:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 modules
 	scripts/checkpatch
 
-install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	install -D -m 0755 user/brpath $(DESTDIR)$(PREFIX)/sbin/brpath
+# Non-Debian hosts: make install (as root), make uninstall. Debian: make deb.
+install: install-module install-tool
+
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+
+install-tool: tool
+	install -D -m 0755 user/brpath $(DESTDIR)$(SBINDIR)/brpath
+	install -D -m 0644 user/brpath.8 $(DESTDIR)$(MANDIR)/man8/brpath.8
+	install -D -m 0644 user/brpath.bash-completion $(DESTDIR)$(BASHCOMPDIR)/brpath
+	install -D -m 0644 Documentation/brpath.schema.json $(DESTDIR)$(DATADIR)/brpath/brpath.schema.json
+	install -D -m 0644 Documentation/netlink/specs/brpath.yaml $(DESTDIR)$(DATADIR)/brpath/netlink/brpath.yaml
+
+install-dkms-src:
+	for f in $(DKMS_SRC); do install -D -m 0644 $$f $(DESTDIR)/usr/src/brpath-$(VERSION)/$$f || exit 1; done
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/brpath $(DESTDIR)$(MANDIR)/man8/brpath.8 $(DESTDIR)$(BASHCOMPDIR)/brpath
+	rm -rf $(DESTDIR)$(DATADIR)/brpath
+	rm -f $(DESTDIR)/lib/modules/$(KRELEASE)/extra/kmod/brpath.ko*
+	-rmdir $(DESTDIR)/lib/modules/$(KRELEASE)/extra/kmod $(DESTDIR)/lib/modules/$(KRELEASE)/extra 2>/dev/null
+	$(if $(DESTDIR),,depmod $(KRELEASE))
+
+# The Debian packages, from a copy of the tree's files, into build/deb/.
+DEB_FILES = COPYING Documentation Kbuild Makefile README.md debian kmod user
+deb:
+	rm -rf build/deb
+	mkdir -p build/deb/brpath-$(VERSION)
+	if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git ls-files -co --exclude-standard -- $(DEB_FILES); \
+	else find $(DEB_FILES) -type f; fi | \
+		tar -cf - -T - | tar -C build/deb/brpath-$(VERSION) -xf -
+	cd build/deb/brpath-$(VERSION) && dpkg-buildpackage -b -us -uc
+	@ls build/deb/*.deb
 
 check: all
 	tests/run-all
@@ -32,5 +73,6 @@ clean:
 	$(MAKE) -C user clean
 	$(MAKE) -C tests/unit clean
 	$(MAKE) -C tests/tools clean
+	rm -rf build
 
-.PHONY: all module tool lint install check bench clean
+.PHONY: all module tool lint install install-module install-tool install-dkms-src uninstall deb check bench clean

@@ -5,6 +5,7 @@
  */
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <generated/utsrelease.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 
@@ -113,7 +114,8 @@ static int brpath_nl_status(struct sk_buff *skb, struct genl_info *info)
 			nbridges++;
 	rtnl_unlock();
 	if (nla_put_string(msg, BRPATH_A_VERSION, BRPATH_VERSION) ||
-	    nla_put_u32(msg, BRPATH_A_NBRIDGES, nbridges))
+	    nla_put_u32(msg, BRPATH_A_NBRIDGES, nbridges) ||
+	    nla_put_string(msg, BRPATH_A_KERNEL_RELEASE, UTS_RELEASE))
 		goto err_free;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);

@@ -3,6 +3,7 @@
 #define BRPATH_TOOL_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -10,6 +11,10 @@
 
 /* Prints "brpath: <message>" on stderr; returns -1 for `return errf(...)`. */
 int errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints the usage line of command @name from the command table; returns 2. */
+int usage_error(const char *name);
+
+int cmd_version(void);
 
 int cmd_status(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
@@ -21,6 +26,7 @@ int cmd_top(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_mark(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 struct nl;
 /* show.c: dump every port (of @bridge, or of all bridges) into @model */
@@ -38,5 +44,25 @@ uint64_t lat_bucket_ns(unsigned int index);
 void lat_summary(const uint32_t *counts, uint64_t max_ns, uint64_t *samples,
 		 uint64_t pct[3]);
 void model_print_text(FILE *f, struct json_object *model);
+/* Histogram bounds of export: 2^10 ns (1.024 us) .. 2^30 ns (1.07 s). */
+#define LAT_LE_FIRST	10
+#define LAT_LE_N	21
+uint64_t lat_le_ns(unsigned int i);
+void lat_cumulative(const uint32_t *counts, uint64_t max_ns,
+		    uint64_t cum[LAT_LE_N], uint64_t *sum_ns);
+
+/* show.c: latency entries also carry "le_counts" and "sum_ns" (export) */
+extern bool model_histograms;
+
+/* config.c: the module's GET_STATUS answer */
+struct status {
+	char version[64];
+	char kernel_release[65];	/* as struct utsname's release */
+	unsigned int nbridges;
+};
+int status_get(struct nl *nl, struct status *st);
+
+/* metrics.c: @model in the Prometheus text format */
+void metrics_write(FILE *f, struct json_object *model, const struct status *st);
 
 #endif

@@ -7,15 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "brpath.h"
 #include "match.h"
 #include "nl.h"
-
-struct status {
-	char version[64];
-	unsigned int nbridges;
-};
 
 static int status_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -33,34 +29,83 @@ static int status_cb(const struct nlmsghdr *nlh, void *data)
 			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
 				st->nbridges = mnl_attr_get_u32(attr);
 			break;
+		case BRPATH_A_KERNEL_RELEASE:
+			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+				snprintf(st->kernel_release, sizeof(st->kernel_release),
+					 "%s", mnl_attr_get_str(attr));
+			break;
 		}
 	}
 	return MNL_CB_OK;
 }
 
+int status_get(struct nl *nl, struct status *st)
+{
+	*st = (struct status){ .version = "?", .kernel_release = "?" };
+	return nl_talk(nl, nl_request(nl, BRPATH_CMD_GET_STATUS, NLM_F_ACK),
+		       status_cb, st, "status");
+}
+
+/* The module's line of status and --version. */
+static void print_module(const struct status *st)
+{
+	printf("brpath module %s (built for Linux %s), generic netlink family \"%s\" version %d\n",
+	       st->version, st->kernel_release, BRPATH_GENL_NAME,
+	       BRPATH_GENL_VERSION);
+}
+
+/* A tool and a module of different releases may disagree on the contract. */
+static void version_check(const struct status *st)
+{
+	if (strcmp(st->version, BRPATH_TOOL_VERSION))
+		fprintf(stderr, PROG ": warning: tool version %s and module version %s differ; install the same release of both\n",
+			BRPATH_TOOL_VERSION, st->version);
+}
+
+int cmd_version(void)
+{
+	static struct nl nl;
+	struct status st;
+	int ret = 0;
+
+	printf("brpath tool %s\n", BRPATH_TOOL_VERSION);
+	/* Without the module this is an answer, not an error. */
+	if (access("/sys/module/brpath", F_OK)) {
+		printf("brpath module not loaded\n");
+		return 0;
+	}
+	if (nl_open(&nl))
+		return 1;
+	if (status_get(&nl, &st))
+		ret = 1;
+	else
+		print_module(&st);
+	nl_close(&nl);
+	if (!ret)
+		version_check(&st);
+	return ret;
+}
+
 int cmd_status(int argc, char **argv)
 {
-	struct status st = { .version = "?" };
 	struct json_object *model, *bridges;
 	static struct nl nl;
+	struct status st;
 	size_t i;
 	int ret = 1;
 
 	(void)argv;
-	if (argc != 1) {
-		errf("usage: " PROG " status");
-		return 2;
-	}
+	if (argc != 1)
+		return usage_error("status");
 	if (nl_open(&nl))
 		return 1;
-	if (nl_talk(&nl, nl_request(&nl, BRPATH_CMD_GET_STATUS, NLM_F_ACK),
-		    status_cb, &st, "status"))
+	if (status_get(&nl, &st))
 		goto out;
 	model = json_object_new_object();
 	if (model_dump(&nl, model, NULL))
 		goto out_put;
-	printf("brpath module %s, generic netlink family \"%s\" version %d\n",
-	       st.version, BRPATH_GENL_NAME, BRPATH_GENL_VERSION);
+	print_module(&st);
+	version_check(&st);
 	printf("attached bridges: %u\n", st.nbridges);
 	bridges = json_object_object_get(model, "bridges");
 	for (i = 0; bridges && i < json_object_array_length(bridges); i++) {
@@ -90,9 +135,7 @@ static int bridge_cmd(int argc, char **argv, uint8_t cmd, int bridge_required)
 
 	if (argc > 2 || (argc == 1 && bridge_required) ||
 	    (argc == 2 && argv[1][0] == '-' && !all)) {
-		errf("usage: " PROG " %s %s", what,
-		     bridge_required ? "BRIDGE|--all" : "[BRIDGE|--all]");
-		return 2;
+		return usage_error(what);
 	}
 	if (nl_open(&nl))
 		return 1;
@@ -139,10 +182,8 @@ int cmd_attach(int argc, char **argv)
 			break;
 		}
 	}
-	if (argc < 2 || i != argc || argv[1][0] == '-') {
-		errf("usage: " PROG " attach BRIDGE [--match EXPR] [--sample N]");
-		return 2;
-	}
+	if (argc < 2 || i != argc || argv[1][0] == '-')
+		return usage_error("attach");
 	if (filter && match_parse(filter, &m, err, sizeof(err))) {
 		errf("bad --match filter: %s", err);
 		return 2;

@@ -21,10 +21,8 @@ int cmd_mark(int argc, char **argv)
 	static struct nl nl;
 	int ret;
 
-	if (argc != 2 || !*argv[1] || argv[1][0] == '-') {
-		errf("usage: " PROG " mark TEXT");
-		return 2;
-	}
+	if (argc != 2 || !*argv[1] || argv[1][0] == '-')
+		return usage_error("mark");
 	if (strlen(argv[1]) > BRPATH_MARK_MAX) {
 		errf("mark: text longer than %d bytes", BRPATH_MARK_MAX);
 		return 2;

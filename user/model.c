@@ -106,6 +106,18 @@ void model_budget(struct json_object *port)
 }
 
 /* The middle of a latency bucket (see the uapi header for the layout). */
+/* The lowest value bucket @index holds. */
+static uint64_t lat_bucket_low_ns(unsigned int index)
+{
+	unsigned int e, sub;
+
+	if (index < 8)
+		return index;
+	e = (index - 8) / 8 + 3;
+	sub = (index - 8) % 8;
+	return (uint64_t)(8 + sub) << (e - 3);
+}
+
 uint64_t lat_bucket_ns(unsigned int index)
 {
 	unsigned int e, sub;
@@ -143,6 +155,37 @@ void lat_summary(const uint32_t *counts, uint64_t max_ns, uint64_t *samples,
 		/* the smallest value with at least q of the samples at or below it */
 		while (k < 3 && seen && seen >= q[k] * total)
 			pct[k++] = v;
+	}
+}
+
+uint64_t lat_le_ns(unsigned int i)
+{
+	return 1ull << (LAT_LE_FIRST + i);
+}
+
+/*
+ * A histogram in the Prometheus way: @cum[i] is the samples below
+ * lat_le_ns(i), exact because a power of two is a bucket boundary, and
+ * @sum_ns the samples' sum, each taken as its bucket's middle (clamped to
+ * @max_ns as the percentiles are): within 6.25 % of the true sum.
+ */
+void lat_cumulative(const uint32_t *counts, uint64_t max_ns,
+		    uint64_t cum[LAT_LE_N], uint64_t *sum_ns)
+{
+	unsigned int i, k;
+	uint64_t v;
+
+	memset(cum, 0, LAT_LE_N * sizeof(*cum));
+	*sum_ns = 0;
+	for (i = 0; i < BRPATH_LAT_BUCKETS; i++) {
+		if (!counts[i])
+			continue;
+		v = lat_bucket_ns(i);
+		*sum_ns += counts[i] * (v > max_ns ? max_ns : v);
+		/* the bucket's values lie below the next bucket's lowest */
+		for (k = 0; k < LAT_LE_N; k++)
+			if (lat_bucket_low_ns(i + 1) <= lat_le_ns(k))
+				cum[k] += counts[i];
 	}
 }
 

@@ -85,7 +85,7 @@ int nl_open(struct nl *nl)
 	nl->mcgrp_events = 0;
 	if (nl_talk(nl, nlh, family_cb, nl, NULL) < 0 || !nl->family) {
 		if (errno == ENOENT || !nl->family)
-			return errf("kernel module not loaded (generic netlink family \"%s\" not found); load it with: insmod kmod/brpath.ko",
+			return errf("kernel module not loaded (generic netlink family \"%s\" not found); load it with: modprobe brpath (or insmod kmod/brpath.ko)",
 				    BRPATH_GENL_NAME);
 		return errf("looking up generic netlink family \"%s\": %s",
 			    BRPATH_GENL_NAME, strerror(errno));

@@ -507,10 +507,8 @@ int cmd_record(int argc, char **argv)
 		else
 			break;
 	}
-	if (i < argc || !file) {
-		errf("usage: " PROG " record -o TRACE [--qmp SOCKET]... [-d|--duration D] [-i IVAL] [--host NAME] [--rcvbuf BYTES]");
-		return 2;
-	}
+	if (i < argc || !file)
+		return usage_error("record");
 	if (!*host && gethostname(host, sizeof(host) - 1))
 		snprintf(host, sizeof(host), "?");
 	r.w.host = host;

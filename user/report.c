@@ -438,8 +438,7 @@ int cmd_report(int argc, char **argv)
 		}
 	}
 	if (i < argc || !ts.nfiles) {
-		errf("usage: " PROG " report TRACE... [-o DIR] [-j] [--port [HOST:]PORT]...");
-		ret = 2;
+		ret = usage_error("report");
 		goto out;
 	}
 	trace_merge(&ts);

@@ -10,6 +10,8 @@
 #include "match.h"
 #include "nl.h"
 
+bool model_histograms;
+
 static struct json_object *new_u64(uint64_t v)
 {
 	return json_object_new_uint64(v);
@@ -128,6 +130,17 @@ static void add_latency(struct json_object *list, const struct nlattr *nest)
 	json_object_object_add(o, "p90_ns", new_u64(pct[1]));
 	json_object_object_add(o, "p99_ns", new_u64(pct[2]));
 	json_object_object_add(o, "max_ns", new_u64(get_u64(tb[BRPATH_LAT_A_MAX_NS])));
+	if (model_histograms) {
+		uint64_t cum[LAT_LE_N], sum;
+		struct json_object *a = json_object_new_array();
+
+		lat_cumulative(counts, tb[BRPATH_LAT_A_MAX_NS] ?
+			       get_u64(tb[BRPATH_LAT_A_MAX_NS]) : UINT64_MAX, cum, &sum);
+		for (i = 0; i < LAT_LE_N; i++)
+			json_object_array_add(a, new_u64(cum[i]));
+		json_object_object_add(o, "le_counts", a);
+		json_object_object_add(o, "sum_ns", new_u64(sum));
+	}
 	json_object_array_add(list, o);
 }
 
@@ -276,10 +289,8 @@ int cmd_show(int argc, char **argv)
 			json = 1;
 		else if (argv[i][0] != '-' && !bridge)
 			bridge = argv[i];
-		else {
-			errf("usage: " PROG " show [BRIDGE] [-j|--json]");
-			return 2;
-		}
+		else
+			return usage_error("show");
 	}
 	if (nl_open(&nl))
 		return 1;

@@ -543,10 +543,8 @@ int cmd_watch(int argc, char **argv)
 			w.limit = n, i++;
 		else if (!strcmp(argv[i], "--rcvbuf") && val && (rcvbuf = atoi(val)) > 0)
 			i++;
-		else {
-			errf("usage: " PROG " watch [-i INTERVAL(1ms..10s)] [-o FILE.csv|FILE.jsonl] [-c COUNT] [--rcvbuf BYTES]");
-			return 2;
-		}
+		else
+			return usage_error("watch");
 	}
 	if (file) {
 		size_t l = strlen(file);
@@ -573,10 +571,8 @@ int cmd_top(int argc, char **argv)
 			w.limit = n, i++;
 		else if (!strcmp(argv[i], "-b"))
 			batch = true;
-		else {
-			errf("usage: " PROG " top [-i INTERVAL] [-n COUNT] [-b]");
-			return 2;
-		}
+		else
+			return usage_error("top");
 	}
 	w.clear = !batch && isatty(STDOUT_FILENO);
 	return stream(&w, NULL, interval, 0);

@@ -6,7 +6,7 @@
 
 step "without the module, every command fails with one clear line"
 [ ! -e /sys/module/brpath ] || rmmod brpath
-want='brpath: kernel module not loaded (generic netlink family "brpath" not found); load it with: insmod kmod/brpath.ko'
+want='brpath: kernel module not loaded (generic netlink family "brpath" not found); load it with: modprobe brpath (or insmod kmod/brpath.ko)'
 for cmd in status "show" "show -j" "attach br0" "detach --all" "reset"; do
 	rc=0
 	# shellcheck disable=SC2086
@@ -14,6 +14,8 @@ for cmd in status "show" "show -j" "attach br0" "detach --all" "reset"; do
 	assert_eq 1 "$rc" "exit code of 'brpath $cmd'"
 	assert_eq "$want" "$err" "stderr of 'brpath $cmd'"
 done
+assert_eq "brpath tool 0.2.0
+brpath module not loaded" "$("$BRPATH" --version)" "--version without the module"
 
 step "load: the family is registered and status answers"
 insmod "$KMOD"
@@ -24,12 +26,23 @@ assert_eq 0x1 "$(grep -o 'Version: 0x[0-9a-f]*' <<<"$family" | cut -d' ' -f2)" "
 genl ctrl list | grep -q 'Name: brpath' || fail "genl ctrl list does not show brpath"
 out=$("$BRPATH" status)
 echo "$out"
-assert_eq "brpath module 0.2.0, generic netlink family \"brpath\" version 1" \
-	"$(sed -n 1p <<<"$out")" "status line 1"
+module_line="brpath module 0.2.0 (built for Linux $(uname -r)), generic netlink family \"brpath\" version 1"
+assert_eq "$module_line" "$(sed -n 1p <<<"$out")" "status line 1"
 assert_eq "attached bridges: 0" "$(sed -n 2p <<<"$out")" "status line 2"
 assert_eq "no bridge attached" "$("$BRPATH" show)" "show with nothing attached"
 assert_eq '{ "bridges": [ ] }' "$("$BRPATH" show -j | tr -s ' \n' ' ' | sed 's/ $//')" "show -j with nothing attached"
 assert_eq 0 "$(cat /sys/module/brpath/refcnt)" "module refcount"
+
+step "--version names tool, module and the kernel the module was built for"
+assert_eq "brpath tool 0.2.0
+$module_line" "$("$BRPATH" --version 2>&1)" "--version"
+assert_eq "" "$("$BRPATH" status 2>&1 >/dev/null)" "status warns of nothing when the versions agree"
+# tests/tools/brpath-skew is this tool built as version 0.0.0-skew.
+rc=0; err=$("$TOOLS/brpath-skew" status 2>&1 >/dev/null) || rc=$?
+assert_eq 0 "$rc" "exit code of status with another tool version"
+assert_eq "brpath: warning: tool version 0.0.0-skew and module version 0.2.0 differ; install the same release of both" \
+	"$err" "status warns of the version skew"
+assert_eq "$err" "$("$TOOLS/brpath-skew" --version 2>&1 >/dev/null)" "--version warns of it too"
 
 step "usage errors exit 2"
 rc=0; "$BRPATH" frobnicate 2>/dev/null || rc=$?

@@ -17,7 +17,9 @@
  * --------
  * BRPATH_CMD_GET_STATUS (doit, anyone)
  *   Reply: BRPATH_A_VERSION (string), BRPATH_A_NBRIDGES (u32, bridges
- *   attached in the caller's namespace).
+ *   attached in the caller's namespace), BRPATH_A_KERNEL_RELEASE (string,
+ *   the release of the kernel the module was built for, its UTS_RELEASE:
+ *   the ABI it was compiled against, which DKMS rebuilds on an upgrade).
  *
  * BRPATH_CMD_ATTACH (doit, CAP_NET_ADMIN in the initial user namespace:
  *   its tracepoint probes see every frame of the host)
@@ -267,6 +269,7 @@ enum brpath_attr {
 	BRPATH_A_VLAN,			/* u16 */
 	BRPATH_A_CARRIER,		/* u8, 0 or 1 */
 	BRPATH_A_TEXT,			/* string, <= BRPATH_MARK_MAX bytes */
+	BRPATH_A_KERNEL_RELEASE,	/* string, UTS_RELEASE of the build */
 
 	__BRPATH_A_MAX
 };
