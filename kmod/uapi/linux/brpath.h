@@ -153,6 +153,10 @@ enum brpath_mcgrp {
 #define BRPATH_EVENT_BURST	64
 #define BRPATH_MARK_MAX		255
 
+/* attach --gap: the shortest silence of the flow reported, in microseconds. */
+#define BRPATH_GAP_MIN_US	10
+#define BRPATH_GAP_MAX_US	60000000
+
 /* Stages in path order; netlink carries the value, people see the name. */
 enum brpath_stage {
 	BRPATH_STAGE_RX,
@@ -186,6 +190,10 @@ enum brpath_event {
 	BRPATH_EVENT_PORT_DEL,
 	BRPATH_EVENT_CARRIER,
 	BRPATH_EVENT_MARK,
+	BRPATH_EVENT_FDB_MOVE,
+	BRPATH_EVENT_GAP,
+	BRPATH_EVENT_GAP_START,
+	BRPATH_EVENT_FLOW_START,
 
 	BRPATH_EVENT_MAX
 };
@@ -198,6 +206,10 @@ enum brpath_event {
 	[BRPATH_EVENT_PORT_DEL] = "port_del",	\
 	[BRPATH_EVENT_CARRIER] = "carrier",	\
 	[BRPATH_EVENT_MARK] = "mark",		\
+	[BRPATH_EVENT_FDB_MOVE] = "fdb_move",	\
+	[BRPATH_EVENT_GAP] = "gap",		\
+	[BRPATH_EVENT_GAP_START] = "gap_start",	\
+	[BRPATH_EVENT_FLOW_START] = "flow_start", \
 }
 
 enum brpath_port_kind {
@@ -259,6 +271,11 @@ enum brpath_attr {
 	BRPATH_A_VLAN,			/* u16 */
 	BRPATH_A_CARRIER,		/* u8, 0 or 1 */
 	BRPATH_A_TEXT,			/* string, <= BRPATH_MARK_MAX bytes */
+	BRPATH_A_OLD_PORT_IFINDEX,	/* u32 */
+	BRPATH_A_OLD_PORT_NAME,		/* string */
+	BRPATH_A_GAP_US,		/* u32, BRPATH_GAP_MIN_US..BRPATH_GAP_MAX_US */
+	BRPATH_A_STAGE,			/* u8, enum brpath_stage */
+	BRPATH_A_SILENCE_NS,		/* u64 */
 
 	__BRPATH_A_MAX
 };
