@@ -11,6 +11,7 @@
 #include "brpath.h"
 #include "match.h"
 #include "nl.h"
+#include "watch.h"
 
 struct status {
 	char version[64];
@@ -120,6 +121,7 @@ int cmd_attach(int argc, char **argv)
 	const char *filter = NULL;
 	unsigned long sample = 0;
 	bool have_sample = false;
+	uint32_t gap_us = 0;
 	char *end;
 	int i;
 
@@ -135,12 +137,22 @@ int cmd_attach(int argc, char **argv)
 				return 2;
 			}
 			have_sample = true;
+		} else if (!strcmp(argv[i], "--gap") && !gap_us) {
+			if (parse_us(argv[i + 1], BRPATH_GAP_MIN_US, BRPATH_GAP_MAX_US,
+					   &gap_us)) {
+				errf("bad --gap: %s (10us..60s, e.g. 2ms)", argv[i + 1]);
+				return 2;
+			}
 		} else {
 			break;
 		}
 	}
 	if (argc < 2 || i != argc || argv[1][0] == '-') {
-		errf("usage: " PROG " attach BRIDGE [--match EXPR] [--sample N]");
+		errf("usage: " PROG " attach BRIDGE [--match EXPR] [--sample N] [--gap DUR]");
+		return 2;
+	}
+	if (gap_us && !filter) {
+		errf("--gap needs --match: the silences of one flow are measured");
 		return 2;
 	}
 	if (filter && match_parse(filter, &m, err, sizeof(err))) {
@@ -156,6 +168,8 @@ int cmd_attach(int argc, char **argv)
 		match_put(nlh, &m);
 	if (have_sample)
 		mnl_attr_put_u32(nlh, BRPATH_A_SAMPLE, sample);
+	if (gap_us)
+		mnl_attr_put_u32(nlh, BRPATH_A_GAP_US, gap_us);
 	if (nl_talk(&nl, nlh, NULL, NULL, "attach"))
 		goto out;
 	ret = 0;

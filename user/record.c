@@ -374,6 +374,19 @@ static int kernel_event_cb(const struct nlmsghdr *nlh, void *data)
 			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
 				json_object_object_add(o, "text", json_object_new_string(mnl_attr_get_str(attr)));
 			break;
+		case BRPATH_A_OLD_PORT_NAME:
+			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+				json_object_object_add(o, "old_port", json_object_new_string(mnl_attr_get_str(attr)));
+			break;
+		case BRPATH_A_STAGE:
+			if (mnl_attr_validate(attr, MNL_TYPE_U8) == 0 &&
+			    mnl_attr_get_u8(attr) < BRPATH_STAGE_MAX)
+				json_object_object_add(o, "stage", json_object_new_string(stage_names[mnl_attr_get_u8(attr)]));
+			break;
+		case BRPATH_A_SILENCE_NS:
+			if (mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
+				json_object_object_add(o, "silence_ns", json_object_new_uint64(mnl_attr_get_u64(attr)));
+			break;
 		}
 	}
 	/* An event of a newer module than this tool: skipped, not fatal. */
