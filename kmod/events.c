@@ -2,13 +2,17 @@
 /*
  * Events on the "events" multicast group: frames that announce a MAC (RARP,
  * gratuitous ARP, unsolicited neighbour advertisement) entering a port, ports
- * joining and leaving attached bridges, carrier changes and user marks. Each
- * is numbered per namespace and stamped on the snapshots' two clocks.
+ * joining and leaving attached bridges, carrier changes and user marks; and
+ * the message plumbing of fdb.c's FDB moves and gap.c's silences. Each is
+ * numbered per namespace and stamped on the snapshots' two clocks.
  *
  * The packet path calls brpath_event_frame() for every frame at rx: an
  * inline ethertype test; only ARP, RARP and IPv6 frames come here, and of
  * those only announcements, with a listener, build a message (GFP_ATOMIC).
- * A per-CPU budget bounds what a guest sending announcements can cost.
+ * A per-CPU budget bounds what a guest sending announcements (or moving
+ * MACs, or a flow with many silences) can cost. An event whose message
+ * cannot be allocated or filled has used its number: a reader counts it
+ * missed, never silently.
  */
 #include <linux/etherdevice.h>
 #include <linux/icmpv6.h>

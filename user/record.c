@@ -300,6 +300,13 @@ static void kernel_line(struct record *r, uint64_t seq, uint64_t time_ns,
 	uint64_t missed = r->kernel_seq && seq > r->kernel_seq + 1 ?
 			  seq - r->kernel_seq - 1 : 0;
 
+	/*
+	 * Two CPUs may send events in another order than they numbered them:
+	 * one that comes after a later one was counted missed, and is not.
+	 */
+	if (r->kernel_seq && seq < r->kernel_seq && r->kernel_missed)
+		r->kernel_missed--;
+
 	json_object_object_add(line, "time_ns", json_object_new_uint64(time_ns));
 	json_object_object_add(line, "seq", json_object_new_uint64(seq));
 	json_object_object_add(line, "missed", json_object_new_uint64(missed));
@@ -307,7 +314,8 @@ static void kernel_line(struct record *r, uint64_t seq, uint64_t time_ns,
 	json_object_object_foreach(fields, key, val)
 		json_object_object_add(line, key, json_object_get(val));
 	put_line(r, line);
-	r->kernel_seq = seq;
+	if (seq > r->kernel_seq)
+		r->kernel_seq = seq;
 	r->kernel_missed += missed;
 	r->kernel_events++;
 }
