@@ -16,8 +16,8 @@
 . "$(dirname "$0")/brpath.sh"
 
 RATE=200			# frames/s: 5 ms apart
-PAUSE_MS=300
-GAP=50ms
+PAUSE_MS=500
+GAP=100ms
 N=200
 MOVER=02:00:00:00:00:99
 INTERVAL_NS=$((1000000000 / RATE))
@@ -34,7 +34,7 @@ assert_eq "2 brpath: bad --gap: 1us (10us..60s, e.g. 2ms)" "$rc $err" "attach --
 
 step "attach with --gap $GAP, record the events"
 bp host attach br0 --match "udp dport 9" --gap "$GAP"
-assert_eq 50000 "$(bp host show -j | jq -r '.bridges[0].gap_us')" "gap_us in show -j"
+assert_eq 100000 "$(bp host show -j | jq -r '.bridges[0].gap_us')" "gap_us in show -j"
 _nsx host
 "${_NSX[@]}" "$BRPATH" record -o "$BP_TMP/ev.jsonl" --host host -i 1s 2>"$BP_TMP/rec.err" &
 REC=$!
@@ -59,7 +59,7 @@ read -r _ p_last p_first <<<"$(grep '^pause ' <<<"$out")"
 sender_ns=$((p_first - p_last))
 log "the sender's silence: $((sender_ns / 1000)) us"
 assert_le $((PAUSE_MS * 1000000 + 2 * INTERVAL_NS)) "$sender_ns" "the sender's silence (ns)"
-sleep 0.5	# the flow's end becomes a gap_start
+sleep 0.7	# the flow's end becomes a gap_start
 
 kill -INT "$REC"
 rc=0; wait "$REC" || rc=$?
