@@ -15,7 +15,7 @@
 . "$(dirname "$0")/brpath.sh"
 
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no qemu-system-x86_64"; exit 4; }
-command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 4; }
+command -v python3 >/dev/null || { echo "SKIP: no python3 (scripts/deps installs it)"; exit 4; }
 
 brpath_load
 for n in R1 R2 A; do ns_new "$n"; done
