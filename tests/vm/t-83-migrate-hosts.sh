@@ -48,9 +48,9 @@ rc=0; err=$("$REPO_DIR/scripts/migrate" --hosts --src netns:x 2>&1) || rc=$?
 assert_eq 2 "$rc" "exit code without --dst"
 assert_eq "brpath: migrate: --dst is required" "$(head -n 1 <<<"$err")" "first line without --dst"
 
-step "A sends 100 frames/s; scripts/migrate --hosts"
+step "A sends 100 frames/s (stopped at the end); scripts/migrate --hosts"
 _nsx A
-"${_NSX[@]}" "$TOOLS/frames" send eth0 --dst-mac 02:00:00:00:01:00 --count 600 --size 100 \
+"${_NSX[@]}" "$TOOLS/frames" send eth0 --dst-mac 02:00:00:00:01:00 --count 12000 --size 100 \
 	--rate 100 >"$BP_TMP/send.out" 2>&1 &
 defer _proc_stop "$!"
 out=$BP_TMP/out
