@@ -40,12 +40,17 @@ int errf(const char *fmt, ...)
 static void usage(FILE *f)
 {
 	size_t i;
+	int w = 0;
 
+	/* The descriptions line up after the longest usage. */
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if ((int)strlen(commands[i].usage) > w)
+			w = strlen(commands[i].usage);
 	fprintf(f, "Usage: " PROG " COMMAND [ARGS]\n\nCommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-7s %-35s %s\n", commands[i].name,
+		fprintf(f, "  %-7s %-*s %s\n", commands[i].name, w,
 			commands[i].usage, commands[i].description);
-	fprintf(f, "  %-7s %-35s %s\n", "help", "", "Show this help");
+	fprintf(f, "  %-7s %-*s %s\n", "help", w, "", "Show this help");
 }
 
 int main(int argc, char **argv)
