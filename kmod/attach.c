@@ -180,6 +180,11 @@ int brpath_port_add(struct brpath_bridge *br, struct net_device *dev)
 	}
 	port->br = br;
 	port->dev = dev;
+	err = brpath_gap_port_init(port);
+	if (err)
+		goto err_free_lat;
+	/* What the bridge's own code (its FDB tracepoint) calls this port. */
+	port->brport = rtnl_dereference(dev->rx_handler_data);
 	port->match = br->match;
 	port->sample = br->sample;
 	port->kind = brpath_port_kind(dev);
@@ -190,7 +195,7 @@ int brpath_port_add(struct brpath_bridge *br, struct net_device *dev)
 	port->rx_ops.priv = port;
 	err = brpath_probes_get(port, brpath_port_probes(port));
 	if (err)
-		goto err_free_lat;
+		goto err_free_gap;
 	netdev_hold(dev, &port->dev_tracker, GFP_KERNEL);
 	brpath_port_base(port);
 
@@ -211,6 +216,8 @@ err_hash_del:
 	synchronize_net();
 	netdev_put(dev, &port->dev_tracker);
 	brpath_probes_put(port, port->probes);
+err_free_gap:
+	brpath_gap_port_free(port);
 err_free_lat:
 	if (port->lat_idx < BRPATH_LAT_INS)
 		br->lat_used &= ~BIT(port->lat_idx);
@@ -227,6 +234,7 @@ static void brpath_port_free_rcu(struct rcu_head *head)
 {
 	struct brpath_port *port = container_of(head, struct brpath_port, rcu);
 
+	brpath_gap_port_free(port);
 	kvfree(port->lat);
 	free_percpu(port->pcpu);
 	kfree(port);
@@ -290,6 +298,8 @@ static void brpath_keys_inc(const struct brpath_bridge *br)
 		static_branch_inc(&brpath_match_key);
 	if (br->sample)
 		static_branch_inc(&brpath_lat_key);
+	if (br->gap_us)
+		brpath_gap_get();
 }
 
 static void brpath_keys_dec(const struct brpath_bridge *br)
@@ -298,11 +308,13 @@ static void brpath_keys_dec(const struct brpath_bridge *br)
 		static_branch_dec(&brpath_match_key);
 	if (br->sample)
 		static_branch_dec(&brpath_lat_key);
+	if (br->gap_us)
+		brpath_gap_put();
 }
 
 /* Takes @match (may be NULL), whatever the outcome. */
 int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
-			 u32 sample, struct netlink_ext_ack *extack)
+			 u32 sample, u32 gap_us, struct netlink_ext_ack *extack)
 {
 	struct net *net = dev_net(dev);
 	struct brpath_bridge *br;
@@ -336,14 +348,20 @@ int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
 	br->dev = dev;
 	br->match = match;
 	br->sample = sample;
+	br->gap_us = gap_us;
 	INIT_LIST_HEAD(&br->ports);
 
+	err = brpath_fdb_get();
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot follow the bridge's FDB");
+		goto err_free_moved;
+	}
 	if (!brpath_net_has_bridge(net, NULL)) {
 		err = nf_register_net_hooks(net, brpath_bridge_ops,
 					    brpath_bridge_nops);
 		if (err) {
 			NL_SET_ERR_MSG(extack, "cannot register bridge hooks");
-			goto err_free_moved;
+			goto err_fdb_put;
 		}
 	}
 	brpath_keys_inc(br);
@@ -361,6 +379,8 @@ int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
 	}
 	return 0;
 
+err_fdb_put:
+	brpath_fdb_put();
 err_free_moved:
 	free_percpu(br->moved);
 err_free_br:
@@ -392,6 +412,7 @@ void brpath_bridge_detach(struct brpath_bridge *br)
 	list_del_rcu(&br->list);
 	brpath_config_gen++;
 	brpath_keys_dec(br);
+	brpath_fdb_put();
 	netdev_put(br->dev, &br->dev_tracker);
 	call_rcu(&br->rcu, brpath_bridge_free_rcu);
 }
@@ -412,6 +433,7 @@ void brpath_bridge_reset(struct brpath_bridge *br)
 			memset(pc->drop_other, 0, sizeof(pc->drop_other));
 		}
 		brpath_port_base(port);
+		brpath_gap_reset(port);
 		port->snap_sig = U64_MAX;
 		set_bit(port->slot % BITS_PER_LONG,
 			per_cpu_ptr(port->moved, raw_smp_processor_id()));

@@ -117,6 +117,7 @@ struct brpath_port {
 	u8 kind;			/* enum brpath_port_kind */
 	u8 lat_idx;			/* BRPATH_LAT_INS or more: not timed */
 	bool stacked;			/* on other devices: rx by netdev hook */
+	struct brpath_gap *gap;		/* attach --gap: the flow's last frames */
 
 	struct hlist_node peer_hnode;	/* brpath_peers, keyed by peer */
 	struct list_head list;		/* brpath_bridge.ports */
@@ -124,6 +125,7 @@ struct brpath_port {
 	netdevice_tracker peer_tracker;
 	struct nf_hook_ops rx_ops;	/* when stacked */
 	unsigned int probes;		/* BIT(BRPATH_PROBE_*) it holds */
+	const void *brport;		/* the bridge's own port (rx_handler_data) */
 	u64 snap_sig;			/* counters in the last snapshot */
 	bool snap_send;			/* in the snapshot being built */
 	struct rtnl_link_stats64 dev_base;
@@ -140,6 +142,7 @@ struct brpath_bridge {
 	struct list_head ports;
 	struct brpath_match *match;	/* NULL: every frame */
 	u32 sample;			/* time 1 in sample frames, 0: none */
+	u32 gap_us;			/* report silences over this, 0: none */
 	u8 lat_used;			/* lat_idx in use, a bit each */
 	/*
 	 * Which ports' counters moved, a bit per slot on each CPU: raised by
@@ -159,7 +162,7 @@ extern u32 brpath_config_gen;
 extern bool brpath_exiting;
 struct brpath_bridge *brpath_bridge_find(const struct net_device *dev);
 int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
-			 u32 sample, struct netlink_ext_ack *extack);
+			 u32 sample, u32 gap_us, struct netlink_ext_ack *extack);
 void brpath_bridge_detach(struct brpath_bridge *br);
 void brpath_bridge_reset(struct brpath_bridge *br);
 int brpath_port_add(struct brpath_bridge *br, struct net_device *dev);
@@ -243,6 +246,12 @@ void brpath_events_exit(void);
 void brpath_event_port(const struct net_device *br, const struct net_device *dev,
 		       enum brpath_event type);
 int brpath_event_mark(struct net *net, const char *text);
+struct sk_buff *brpath_event_new(struct net *net, enum brpath_event type,
+				 u64 mono_ns, gfp_t gfp, void **hdr);
+void brpath_event_send(struct net *net, struct sk_buff *msg, void *hdr, gfp_t gfp);
+int brpath_event_put_port(struct sk_buff *msg, const struct net_device *br,
+			  const struct net_device *dev);
+bool brpath_event_allowed(struct net *net);
 void __brpath_event_frame(const struct brpath_port *port, const struct sk_buff *skb);
 
 /* Packet path: only the ethertypes that can announce a MAC go further. */
@@ -253,6 +262,36 @@ static inline void brpath_event_frame(const struct brpath_port *port,
 		     skb->protocol == htons(ETH_P_ARP) ||
 		     skb->protocol == htons(ETH_P_IPV6)))
 		__brpath_event_frame(port, skb);
+}
+
+/* fdb.c: MACs moving between the ports of attached bridges */
+int brpath_fdb_get(void);
+void brpath_fdb_put(void);
+
+/*
+ * gap.c: attach --gap, the first frame after every silence of the flow
+ * longer than the bridge's gap_us, per port and stage.
+ */
+struct brpath_gap {
+	atomic64_t last[BRPATH_STAGE_MAX];	/* CLOCK_MONOTONIC ns, 0: none yet */
+	u64 start_sent[BRPATH_STAGE_MAX];	/* last[] a gap_start was sent for */
+	u64 gap_ns;
+};
+
+DECLARE_STATIC_KEY_FALSE(brpath_gap_key);
+int brpath_gap_port_init(struct brpath_port *port);
+void brpath_gap_port_free(struct brpath_port *port);
+void brpath_gap_reset(struct brpath_port *port);
+void brpath_gap_get(void);
+void brpath_gap_put(void);
+void __brpath_gap_seen(const struct brpath_port *port, unsigned int stage);
+
+/* Packet path: a frame of the flow counted at @stage of @port. */
+static __always_inline void brpath_gap_seen(const struct brpath_port *port,
+					    unsigned int stage)
+{
+	if (static_branch_unlikely(&brpath_gap_key) && port->gap)
+		__brpath_gap_seen(port, stage);
 }
 
 /* stream.c */

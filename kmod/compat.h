@@ -22,4 +22,11 @@ static inline const char *brpath_drop_reason_name(unsigned int reason)
 #define BRPATH_CONSUME_PROBE_ARGS \
 	void *data, struct sk_buff *skb
 
+/* include/trace/events/bridge.h, unchanged since 4.x; the types stay opaque. */
+struct net_bridge;
+struct net_bridge_port;
+#define BRPATH_FDB_PROBE_ARGS \
+	void *data, struct net_bridge *br, struct net_bridge_port *source, \
+	const unsigned char *addr, u16 vid, unsigned long flags
+
 #endif /* _BRPATH_COMPAT_H */

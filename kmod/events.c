@@ -2,13 +2,17 @@
 /*
  * Events on the "events" multicast group: frames that announce a MAC (RARP,
  * gratuitous ARP, unsolicited neighbour advertisement) entering a port, ports
- * joining and leaving attached bridges, carrier changes and user marks. Each
- * is numbered per namespace and stamped on the snapshots' two clocks.
+ * joining and leaving attached bridges, carrier changes and user marks; and
+ * the message plumbing of fdb.c's FDB moves and gap.c's silences. Each is
+ * numbered per namespace and stamped on the snapshots' two clocks.
  *
  * The packet path calls brpath_event_frame() for every frame at rx: an
  * inline ethertype test; only ARP, RARP and IPv6 frames come here, and of
  * those only announcements, with a listener, build a message (GFP_ATOMIC).
- * A per-CPU budget bounds what a guest sending announcements can cost.
+ * A per-CPU budget bounds what a guest sending announcements (or moving
+ * MACs, or a flow with many silences) can cost. An event whose message
+ * cannot be allocated or filled has used its number: a reader counts it
+ * missed, never silently.
  */
 #include <linux/etherdevice.h>
 #include <linux/icmpv6.h>
@@ -36,42 +40,48 @@ struct brpath_event_budget {
 static unsigned int brpath_events_id;
 static DEFINE_PER_CPU(struct brpath_event_budget, brpath_event_budget);
 
-/* The message of one event, up to its type-specific attributes. */
-static struct sk_buff *brpath_event_new(struct net *net, enum brpath_event type,
-					gfp_t gfp, void **hdr)
+/*
+ * The message of one event, up to its type-specific attributes, stamped at
+ * @mono_ns (CLOCK_MONOTONIC; 0: now) on both clocks. NULL when it cannot be
+ * built: its number is used all the same, so readers see the loss as a gap.
+ */
+struct sk_buff *brpath_event_new(struct net *net, enum brpath_event type,
+				 u64 mono_ns, gfp_t gfp, void **hdr)
 {
 	struct brpath_events *ev = net_generic(net, brpath_events_id);
+	u64 seq = atomic64_inc_return(&ev->seq), real_ns;
 	struct sk_buff *msg;
 
+	if (mono_ns) {
+		real_ns = ktime_mono_to_real(ns_to_ktime(mono_ns));
+	} else {
+		mono_ns = ktime_get_ns();
+		real_ns = ktime_get_real_ns();
+	}
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, gfp);
 	if (!msg)
-		goto err_lost;
+		return NULL;
 	*hdr = genlmsg_put(msg, 0, 0, &brpath_family, 0, BRPATH_CMD_EVENT);
 	if (!*hdr ||
-	    nla_put_u64_64bit(msg, BRPATH_A_SEQ, atomic64_inc_return(&ev->seq), BRPATH_A_PAD) ||
-	    nla_put_u64_64bit(msg, BRPATH_A_TIME_NS, ktime_get_ns(), BRPATH_A_PAD) ||
-	    nla_put_u64_64bit(msg, BRPATH_A_REALTIME_NS, ktime_get_real_ns(), BRPATH_A_PAD) ||
+	    nla_put_u64_64bit(msg, BRPATH_A_SEQ, seq, BRPATH_A_PAD) ||
+	    nla_put_u64_64bit(msg, BRPATH_A_TIME_NS, mono_ns, BRPATH_A_PAD) ||
+	    nla_put_u64_64bit(msg, BRPATH_A_REALTIME_NS, real_ns, BRPATH_A_PAD) ||
 	    nla_put_u8(msg, BRPATH_A_EVENT, type)) {
 		nlmsg_free(msg);
 		return NULL;
 	}
 	return msg;
-
-err_lost:
-	/* The number is used all the same: readers see the loss as a gap. */
-	atomic64_inc(&ev->seq);
-	return NULL;
 }
 
-static void brpath_event_send(struct net *net, struct sk_buff *msg, void *hdr,
-			      gfp_t gfp)
+void brpath_event_send(struct net *net, struct sk_buff *msg, void *hdr,
+		       gfp_t gfp)
 {
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast_netns(&brpath_family, net, msg, 0, BRPATH_MCGRP_EVENTS, gfp);
 }
 
-static int brpath_event_put_port(struct sk_buff *msg, const struct net_device *br,
-				 const struct net_device *dev)
+int brpath_event_put_port(struct sk_buff *msg, const struct net_device *br,
+			  const struct net_device *dev)
 {
 	if (nla_put_u32(msg, BRPATH_A_BRIDGE_IFINDEX, br->ifindex) ||
 	    nla_put_string(msg, BRPATH_A_BRIDGE_NAME, br->name) ||
@@ -79,6 +89,35 @@ static int brpath_event_put_port(struct sk_buff *msg, const struct net_device *b
 	    nla_put_string(msg, BRPATH_A_PORT_NAME, dev->name))
 		return -EMSGSIZE;
 	return 0;
+}
+
+/*
+ * Whether an event of the packet path (or of the FDB, which frames drive)
+ * may be sent: someone listens, and this CPU has budget left in this 10 ms.
+ * An event over the budget uses its number, so readers count it missed.
+ */
+bool brpath_event_allowed(struct net *net)
+{
+	struct brpath_event_budget *budget;
+	bool over;
+
+	if (!genl_has_listeners(&brpath_family, net, BRPATH_MCGRP_EVENTS))
+		return false;
+	local_bh_disable();
+	budget = this_cpu_ptr(&brpath_event_budget);
+	if (time_before(jiffies, budget->start) ||
+	    time_after_eq(jiffies, budget->start + BRPATH_EVENT_TICKS)) {
+		budget->start = jiffies;
+		budget->used = 0;
+	}
+	over = ++budget->used > BRPATH_EVENT_BURST;
+	local_bh_enable();
+	if (over) {
+		struct brpath_events *ev = net_generic(net, brpath_events_id);
+
+		atomic64_inc(&ev->seq);
+	}
+	return !over;
 }
 
 /* Under RTNL: a port of @br joined or left it, or its carrier changed. */
@@ -91,7 +130,7 @@ void brpath_event_port(const struct net_device *br, const struct net_device *dev
 
 	if (!genl_has_listeners(&brpath_family, net, BRPATH_MCGRP_EVENTS))
 		return;
-	msg = brpath_event_new(net, type, GFP_KERNEL, &hdr);
+	msg = brpath_event_new(net, type, 0, GFP_KERNEL, &hdr);
 	if (!msg)
 		return;
 	if (brpath_event_put_port(msg, br, dev) ||
@@ -110,7 +149,7 @@ int brpath_event_mark(struct net *net, const char *text)
 
 	if (!genl_has_listeners(&brpath_family, net, BRPATH_MCGRP_EVENTS))
 		return 0;
-	msg = brpath_event_new(net, BRPATH_EVENT_MARK, GFP_KERNEL, &hdr);
+	msg = brpath_event_new(net, BRPATH_EVENT_MARK, 0, GFP_KERNEL, &hdr);
 	if (!msg)
 		return -ENOMEM;
 	if (nla_put_string(msg, BRPATH_A_TEXT, text)) {
@@ -162,33 +201,15 @@ static enum brpath_event brpath_announce_type(const struct sk_buff *skb)
 /* Softirq: a frame of one of the announcing ethertypes entered @port. */
 void __brpath_event_frame(const struct brpath_port *port, const struct sk_buff *skb)
 {
-	struct brpath_event_budget *budget;
 	struct net *net = dev_net(port->dev);
 	enum brpath_event type;
 	struct sk_buff *msg;
 	void *hdr;
-	bool over;
 
 	type = brpath_announce_type(skb);
-	if (type == BRPATH_EVENT_MAX ||
-	    !genl_has_listeners(&brpath_family, net, BRPATH_MCGRP_EVENTS))
+	if (type == BRPATH_EVENT_MAX || !brpath_event_allowed(net))
 		return;
-	local_bh_disable();
-	budget = this_cpu_ptr(&brpath_event_budget);
-	if (time_before(jiffies, budget->start) ||
-	    time_after_eq(jiffies, budget->start + BRPATH_EVENT_TICKS)) {
-		budget->start = jiffies;
-		budget->used = 0;
-	}
-	over = ++budget->used > BRPATH_EVENT_BURST;
-	local_bh_enable();
-	if (over) {
-		struct brpath_events *ev = net_generic(net, brpath_events_id);
-
-		atomic64_inc(&ev->seq);
-		return;
-	}
-	msg = brpath_event_new(net, type, GFP_ATOMIC, &hdr);
+	msg = brpath_event_new(net, type, 0, GFP_ATOMIC, &hdr);
 	if (!msg)
 		return;
 	if (brpath_event_put_port(msg, port->br->dev, port->dev) ||

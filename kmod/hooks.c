@@ -123,6 +123,7 @@ static __always_inline void brpath_stage_add(struct brpath_port *port,
 	u64_stats_add(&pc->stage[stage].bytes, len);
 	u64_stats_update_end(&pc->syncp);
 	brpath_port_moved(port);
+	brpath_gap_seen(port, stage);	/* gap.c: attach --gap */
 }
 
 /* From a tracepoint probe, which may run in process context. */
@@ -137,6 +138,7 @@ static void brpath_stage_add_any(struct brpath_port *port, unsigned int stage,
 	u64_stats_add(&pc->stage[stage].bytes, len);
 	u64_stats_update_end_irqrestore(&pc->syncp, flags);
 	brpath_port_moved(port);
+	brpath_gap_seen(port, stage);	/* gap.c: attach --gap */
 }
 
 static __always_inline void brpath_last_set(const struct sk_buff *skb,

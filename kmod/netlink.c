@@ -20,6 +20,11 @@ static struct netlink_range_validation brpath_sample_range __ro_after_init = {
 	.max = 1000000,
 };
 
+static struct netlink_range_validation brpath_gap_range __ro_after_init = {
+	.min = BRPATH_GAP_MIN_US,
+	.max = BRPATH_GAP_MAX_US,
+};
+
 /*
  * A policy per command: an attribute a command does not take is refused
  * (strict validation, resv_start_op 0), not ignored.
@@ -28,10 +33,11 @@ static struct netlink_range_validation brpath_sample_range __ro_after_init = {
 	[BRPATH_A_BRIDGE_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1), \
 	[BRPATH_A_BRIDGE_NAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 }
 
-static const struct nla_policy brpath_attach_policy[BRPATH_A_SAMPLE + 1] = {
+static const struct nla_policy brpath_attach_policy[BRPATH_A_GAP_US + 1] = {
 	BRPATH_NL_BRIDGE,
 	[BRPATH_A_MATCH] = NLA_POLICY_NESTED(brpath_match_policy),
 	[BRPATH_A_SAMPLE] = NLA_POLICY_FULL_RANGE(NLA_U32, &brpath_sample_range),
+	[BRPATH_A_GAP_US] = NLA_POLICY_FULL_RANGE(NLA_U32, &brpath_gap_range),
 };
 
 /* DETACH, RESET: a bridge, or all. */
@@ -127,10 +133,16 @@ err_free:
 
 static int brpath_nl_attach(struct sk_buff *skb, struct genl_info *info)
 {
+	struct nlattr *gap = info->attrs[BRPATH_A_GAP_US];
 	struct brpath_match *match = NULL;
 	struct net_device *dev;
 	int err;
 
+	/* Silences of everything a bridge carries (STP, ARP) mean nothing. */
+	if (gap && !info->attrs[BRPATH_A_MATCH]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, gap, "a gap needs a flow filter");
+		return -EINVAL;
+	}
 	if (info->attrs[BRPATH_A_MATCH]) {
 		match = brpath_match_parse(info->attrs[BRPATH_A_MATCH],
 					   info->extack);
@@ -147,7 +159,8 @@ static int brpath_nl_attach(struct sk_buff *skb, struct genl_info *info)
 		err = brpath_bridge_attach(dev, match,
 					   info->attrs[BRPATH_A_SAMPLE] ?
 					   nla_get_u32(info->attrs[BRPATH_A_SAMPLE]) :
-					   BRPATH_SAMPLE_DEFAULT, info->extack);
+					   BRPATH_SAMPLE_DEFAULT,
+					   gap ? nla_get_u32(gap) : 0, info->extack);
 	}
 	rtnl_unlock();
 	return err;
@@ -286,7 +299,8 @@ static int brpath_fill_port(struct sk_buff *skb, struct netlink_callback *cb,
 	genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u32(skb, BRPATH_A_BRIDGE_IFINDEX, br->dev->ifindex) ||
 	    nla_put_string(skb, BRPATH_A_BRIDGE_NAME, br->dev->name) ||
-	    (br->match && brpath_match_put(skb, br->match)))
+	    (br->match && brpath_match_put(skb, br->match)) ||
+	    (br->gap_us && nla_put_u32(skb, BRPATH_A_GAP_US, br->gap_us)))
 		goto err_cancel;
 	if (!port)
 		goto out;

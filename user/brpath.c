@@ -20,7 +20,8 @@ static const struct command {
 	const char *description;
 } commands[] = {
 	{ "status", cmd_status, "", "Show the module's version and what is attached" },
-	{ "attach", cmd_attach, "BRIDGE [--match EXPR] [--sample N]", "Count frames (matching EXPR) on BRIDGE and its ports, time 1 in N" },
+	{ "attach", cmd_attach, "BRIDGE [--match EXPR] [--sample N] [--gap DUR]",
+	  "Count frames (matching EXPR) on BRIDGE and its ports, time 1 in N, report the flow's silences over DUR" },
 	{ "detach", cmd_detach, "BRIDGE|--all", "Stop counting on BRIDGE, or on every bridge" },
 	{ "reset", cmd_reset, "[BRIDGE|--all]", "Zero the counters of BRIDGE, or of every bridge" },
 	{ "show", cmd_show, "[BRIDGE] [-j|--json]", "Per-stage counters, loss per hop and drops" },

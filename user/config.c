@@ -12,6 +12,7 @@
 #include "brpath.h"
 #include "match.h"
 #include "nl.h"
+#include "watch.h"
 
 static int status_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -163,6 +164,7 @@ int cmd_attach(int argc, char **argv)
 	const char *filter = NULL;
 	unsigned long sample = 0;
 	bool have_sample = false;
+	uint32_t gap_us = 0;
 	char *end;
 	int i;
 
@@ -178,12 +180,22 @@ int cmd_attach(int argc, char **argv)
 				return 2;
 			}
 			have_sample = true;
+		} else if (!strcmp(argv[i], "--gap") && !gap_us) {
+			if (parse_us(argv[i + 1], BRPATH_GAP_MIN_US, BRPATH_GAP_MAX_US,
+					   &gap_us)) {
+				errf("bad --gap: %s (10us..60s, e.g. 2ms)", argv[i + 1]);
+				return 2;
+			}
 		} else {
 			break;
 		}
 	}
 	if (argc < 2 || i != argc || argv[1][0] == '-')
 		return usage_error("attach");
+	if (gap_us && !filter) {
+		errf("--gap needs --match: the silences of one flow are measured");
+		return 2;
+	}
 	if (filter && match_parse(filter, &m, err, sizeof(err))) {
 		errf("bad --match filter: %s", err);
 		return 2;
@@ -197,6 +209,8 @@ int cmd_attach(int argc, char **argv)
 		match_put(nlh, &m);
 	if (have_sample)
 		mnl_attr_put_u32(nlh, BRPATH_A_SAMPLE, sample);
+	if (gap_us)
+		mnl_attr_put_u32(nlh, BRPATH_A_GAP_US, gap_us);
 	if (nl_talk(&nl, nlh, NULL, NULL, "attach"))
 		goto out;
 	ret = 0;

@@ -291,6 +291,8 @@ void model_print_text(FILE *f, struct json_object *model)
 			num(br, "ifindex"));
 		if (json_object_object_get_ex(br, "match", NULL))
 			fprintf(f, " counting only: %s", str(br, "match"));
+		if (json_object_object_get_ex(br, "gap_us", NULL))
+			fprintf(f, ", gaps over %" PRId64 " us", num(br, "gap_us"));
 		fputc('\n', f);
 		for (j = 0; j < json_object_array_length(ports); j++)
 			print_port(f, json_object_array_get_idx(ports, j));

@@ -300,6 +300,13 @@ static void kernel_line(struct record *r, uint64_t seq, uint64_t time_ns,
 	uint64_t missed = r->kernel_seq && seq > r->kernel_seq + 1 ?
 			  seq - r->kernel_seq - 1 : 0;
 
+	/*
+	 * Two CPUs may send events in another order than they numbered them:
+	 * one that comes after a later one was counted missed, and is not.
+	 */
+	if (r->kernel_seq && seq < r->kernel_seq && r->kernel_missed)
+		r->kernel_missed--;
+
 	json_object_object_add(line, "time_ns", json_object_new_uint64(time_ns));
 	json_object_object_add(line, "seq", json_object_new_uint64(seq));
 	json_object_object_add(line, "missed", json_object_new_uint64(missed));
@@ -307,7 +314,8 @@ static void kernel_line(struct record *r, uint64_t seq, uint64_t time_ns,
 	json_object_object_foreach(fields, key, val)
 		json_object_object_add(line, key, json_object_get(val));
 	put_line(r, line);
-	r->kernel_seq = seq;
+	if (seq > r->kernel_seq)
+		r->kernel_seq = seq;
 	r->kernel_missed += missed;
 	r->kernel_events++;
 }
@@ -373,6 +381,19 @@ static int kernel_event_cb(const struct nlmsghdr *nlh, void *data)
 		case BRPATH_A_TEXT:
 			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
 				json_object_object_add(o, "text", json_object_new_string(mnl_attr_get_str(attr)));
+			break;
+		case BRPATH_A_OLD_PORT_NAME:
+			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+				json_object_object_add(o, "old_port", json_object_new_string(mnl_attr_get_str(attr)));
+			break;
+		case BRPATH_A_STAGE:
+			if (mnl_attr_validate(attr, MNL_TYPE_U8) == 0 &&
+			    mnl_attr_get_u8(attr) < BRPATH_STAGE_MAX)
+				json_object_object_add(o, "stage", json_object_new_string(stage_names[mnl_attr_get_u8(attr)]));
+			break;
+		case BRPATH_A_SILENCE_NS:
+			if (mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
+				json_object_object_add(o, "silence_ns", json_object_new_uint64(mnl_attr_get_u64(attr)));
 			break;
 		}
 	}

@@ -80,7 +80,9 @@ static void print_migration(FILE *f, struct json_object *m, size_t idx)
 			 s_of(d, "stage"));
 		print_ms(f, label, d, "downtime_ns");
 		if (json_object_object_get(d, "resolution_ns"))
-			fprintf(f, "  %-34s %12.3f ms\n", "  resolution (snapshot interval)",
+			fprintf(f, "  %-34s %12.3f ms\n",
+				strcmp(s_of(d, "measured_by"), "gap events") ?
+				"  resolution (snapshot interval)" : "  resolution (gap events)",
 				u_of(d, "resolution_ns") / 1e6);
 	}
 	if (qemu) {

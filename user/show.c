@@ -217,10 +217,14 @@ static int port_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *port = NULL, *filter = NULL;
 	const char *brname = "?";
 	struct nlattr *attr;
-	uint32_t brindex = 0;
+	uint32_t brindex = 0, gap_us = 0;
 
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
 		switch (mnl_attr_get_type(attr)) {
+		case BRPATH_A_GAP_US:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				gap_us = mnl_attr_get_u32(attr);
+			break;
 		case BRPATH_A_BRIDGE_IFINDEX:
 			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
 				brindex = mnl_attr_get_u32(attr);
@@ -247,6 +251,8 @@ static int port_cb(const struct nlmsghdr *nlh, void *data)
 			json_object_object_add(br, "match", json_object_new_string(text));
 		}
 	}
+	if (gap_us)
+		json_object_object_add(br, "gap_us", json_object_new_uint64(gap_us));
 	if (port)
 		json_object_array_add(json_object_object_get(br, "ports"),
 				      model_port(port));

@@ -434,8 +434,8 @@ static const char *side_of(const struct window *w, const char *host)
 
 /*
  * The module's events: MAC announcements (the first on each host after the
- * start also in "announce"), ports and carrier from a second before the
- * start, marks from the end of the previous migration's window.
+ * start also in "announce"), FDB moves, ports and carrier from a second
+ * before the start, marks from the end of the previous migration's window.
  */
 static void kernel_timeline(struct traces *ts, struct window *w, struct json_object *m)
 {
@@ -481,6 +481,11 @@ static void kernel_timeline(struct traces *ts, struct window *w, struct json_obj
 		} else if (!strcmp(ev, "mark")) {
 			timeline_add(w, l->t, l->host, side_of(w, l->host), "mark",
 				     str_of(l->o, "text"));
+		} else if (!strcmp(ev, "fdb_move")) {
+			snprintf(detail, sizeof(detail), "%s %s -> %s (%s)",
+				 str_of(l->o, "mac") ?: "?", str_of(l->o, "old_port") ?: "?",
+				 port ?: "?", str_of(l->o, "bridge") ?: "?");
+			timeline_add(w, l->t, l->host, side_of(w, l->host), "FDB move", detail);
 		}
 	}
 	json_object_object_add(m, "announce", announce);
@@ -505,8 +510,192 @@ static struct json_object *frame_json(const struct sample *s, const char *side)
 }
 
 /*
+ * With attach --gap, the module's gap events give the guest's ports' frames
+ * to the microsecond: per (host, port) at @stage, active periods from a
+ * flow_start or gap (its first frame) to a gap_start or the next gap (the
+ * last frame before the silence, t - silence_ns). Within a period there is
+ * no silence longer than the gap.
+ */
+struct period {
+	uint64_t from, to;		/* 0: before the trace; UINT64_MAX: still on */
+	const char *host, *port;
+};
+
+struct periods {
+	struct period *p;
+	size_t n, cap;
+};
+
+static struct period *period_new(struct periods *ps, const char *host, const char *port,
+				 uint64_t from)
+{
+	struct period *p;
+
+	if (ps->n == ps->cap) {
+		ps->cap = ps->cap ? ps->cap * 2 : 64;
+		ps->p = realloc(ps->p, ps->cap * sizeof(*ps->p));
+	}
+	p = &ps->p[ps->n++];
+	*p = (struct period){ .from = from, .to = UINT64_MAX, .host = host, .port = port };
+	return p;
+}
+
+/* The open period of (@host, @port), or NULL. */
+static struct period *period_open(struct periods *ps, const char *host, const char *port)
+{
+	size_t i;
+
+	for (i = ps->n; i-- > 0;)
+		if (!strcmp(ps->p[i].host, host) && !strcmp(ps->p[i].port, port))
+			return ps->p[i].to == UINT64_MAX ? &ps->p[i] : NULL;
+	return NULL;
+}
+
+static void period_end(struct periods *ps, const char *host, const char *port, uint64_t t)
+{
+	struct period *p = period_open(ps, host, port);
+	size_t i;
+	bool seen = false;
+
+	if (p) {
+		p->to = t;
+		return;
+	}
+	/* An end without a start: the flow ran when the trace began. */
+	for (i = 0; i < ps->n; i++)
+		if (!strcmp(ps->p[i].host, host) && !strcmp(ps->p[i].port, port))
+			seen = true;
+	if (!seen)
+		period_new(ps, host, port, 0)->to = t;
+}
+
+static int by_from(const void *a, const void *b)
+{
+	const struct period *x = a, *y = b;
+
+	return x->from < y->from ? -1 : x->from > y->from;
+}
+
+/* The guest's ports, as "host\tport": taps unless --port names them. */
+static struct json_object *guest_ports(struct traces *ts, size_t to)
+{
+	struct json_object *set = json_object_new_object();
+	char key[300];
+	size_t i, j;
+
+	for (i = 0; i < to; i++) {
+		const struct trace_line *l = &ts->lines[i];
+		struct json_object *ports = json_object_object_get(l->o, "ports");
+
+		if (strcmp(l->type, "snapshot"))
+			continue;
+		for (j = 0; j < json_object_array_length(ports); j++) {
+			struct json_object *p = json_object_array_get_idx(ports, j);
+
+			if (!is_guest_port(ts, l->host, p))
+				continue;
+			snprintf(key, sizeof(key), "%s\t%s", l->host, str_of(p, "port"));
+			json_object_object_add(set, key, NULL);
+		}
+	}
+	return set;
+}
+
+/*
+ * The longest silence of all the periods together that spans lo..hi; false
+ * when the source or the destination has no gap event for its guest ports.
+ */
+static bool dataplane_events(struct traces *ts, struct window *w, const char *stage,
+			     uint64_t lo, uint64_t hi, struct json_object *o)
+{
+	struct json_object *guests = guest_ports(ts, w->to), *f;
+	struct period *end = NULL, *best_a = NULL, *best_b = NULL;
+	struct periods ps = { 0 };
+	bool src_seen = false, dst_seen = false;
+	uint64_t end_t = 0;
+	char key[300];
+	size_t i;
+
+	for (i = 0; i < w->to; i++) {
+		const struct trace_line *l = &ts->lines[i];
+		const char *ev = str_of(l->o, "event"), *port = str_of(l->o, "port");
+		const char *st = str_of(l->o, "stage");
+
+		if (strcmp(l->type, "kernel") || !port || !st || strcmp(st, stage))
+			continue;
+		snprintf(key, sizeof(key), "%s\t%s", l->host, port);
+		if (!json_object_object_get_ex(guests, key, NULL))
+			continue;
+		if (!strcmp(ev, "flow_start")) {
+			if (!period_open(&ps, l->host, port))
+				period_new(&ps, l->host, port, l->t);
+		} else if (!strcmp(ev, "gap_start")) {
+			period_end(&ps, l->host, port, l->t);
+		} else if (!strcmp(ev, "gap") && u64(l->o, "silence_ns") <= l->t) {
+			uint64_t last = l->t - u64(l->o, "silence_ns");
+			struct period *p = period_open(&ps, l->host, port);
+
+			if (p)
+				p->to = last;
+			else
+				period_end(&ps, l->host, port, last);
+			period_new(&ps, l->host, port, l->t);
+		}
+	}
+	json_object_put(guests);
+	/* Both hosts recorded with --gap, or the snapshots tell it. */
+	for (i = 0; i < ps.n; i++) {
+		src_seen |= !strcmp(ps.p[i].host, w->src_host);
+		dst_seen |= w->dst_host && !strcmp(ps.p[i].host, w->dst_host);
+	}
+	if (!src_seen || (w->dst_host && !dst_seen)) {
+		free(ps.p);
+		return false;
+	}
+	qsort(ps.p, ps.n, sizeof(*ps.p), by_from);
+	for (i = 0; i < ps.n; i++) {
+		struct period *p = &ps.p[i];
+
+		if (end && p->from > end_t && end_t <= hi && p->from >= lo &&
+		    (!best_a || p->from - end_t > best_b->from - best_a->to)) {
+			best_a = end;
+			best_b = p;
+		}
+		if (!end || p->to > end_t) {
+			end = p;
+			end_t = p->to;
+		}
+	}
+	json_object_object_add(o, "measured_by", json_object_new_string("gap events"));
+	if (!best_a) {
+		json_object_object_add(o, "downtime_ns", NULL);
+		free(ps.p);
+		return true;
+	}
+	f = json_object_new_object();
+	json_object_object_add(f, "host", json_object_new_string(best_a->host));
+	json_object_object_add(f, "side", json_object_new_string(side_of(w, best_a->host)));
+	json_object_object_add(f, "port", json_object_new_string(best_a->port));
+	json_object_object_add(f, "realtime_ns", json_object_new_uint64(best_a->to));
+	json_object_object_add(f, "after_ns", json_object_new_uint64(best_a->to));
+	json_object_object_add(o, "last_frame", f);
+	f = json_object_new_object();
+	json_object_object_add(f, "host", json_object_new_string(best_b->host));
+	json_object_object_add(f, "side", json_object_new_string(side_of(w, best_b->host)));
+	json_object_object_add(f, "port", json_object_new_string(best_b->port));
+	json_object_object_add(f, "realtime_ns", json_object_new_uint64(best_b->from));
+	json_object_object_add(f, "after_ns", json_object_new_uint64(best_b->from));
+	json_object_object_add(o, "first_frame", f);
+	json_object_object_add(o, "downtime_ns", json_object_new_uint64(best_b->from - best_a->to));
+	json_object_object_add(o, "resolution_ns", json_object_new_uint64(1000));
+	free(ps.p);
+	return true;
+}
+
+/*
  * The longest silence of the guest's ports at @stage, over both hosts, that
- * spans the VM's stop: from the last snapshot before it with frames to the
+ * spans the VM's stop: from the gap events when the traces have them for
+ * those ports, else from the last snapshot before it with frames to the
  * first after it with frames.
  */
 static struct json_object *dataplane(struct traces *ts, struct window *w,
@@ -520,6 +709,9 @@ static struct json_object *dataplane(struct traces *ts, struct window *w,
 
 	json_object_object_add(o, "direction", json_object_new_string(direction));
 	json_object_object_add(o, "stage", json_object_new_string(stage));
+	if (dataplane_events(ts, w, stage, lo, hi, o))
+		return o;
+	json_object_object_add(o, "measured_by", json_object_new_string("snapshots"));
 	for (i = w->from; i < w->to; i++) {
 		const struct trace_line *l = &ts->lines[i];
 		struct json_object *ports = json_object_object_get(l->o, "ports");

@@ -41,8 +41,8 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* "10ms", "500us", "1s", "2000" (us) into microseconds. */
-int parse_interval(const char *s, uint32_t *us)
+/* "10ms", "500us", "1s", "2000" (us) into microseconds, in min..max. */
+int parse_us(const char *s, uint32_t min_us, uint32_t max_us, uint32_t *us)
 {
 	unsigned long long v, mult = 1;
 	char *end;
@@ -57,10 +57,15 @@ int parse_interval(const char *s, uint32_t *us)
 		mult = 1000000;
 	else if (*end && strcmp(end, "us"))
 		return -1;
-	if (v > 10000000 / mult || v * mult < 1000)
+	if (v > max_us / mult || v * mult < min_us)
 		return -1;
 	*us = v * mult;
 	return 0;
+}
+
+int parse_interval(const char *s, uint32_t *us)
+{
+	return parse_us(s, 1000, 10000000, us);
 }
 
 static uint64_t stage_value(struct json_object *stages, const char *stage,

@@ -33,6 +33,7 @@ struct watch {
 	void *other_data;
 };
 
+int parse_us(const char *s, uint32_t min_us, uint32_t max_us, uint32_t *us);
 int parse_interval(const char *s, uint32_t *us);
 /* Join the snapshot group and start the namespace's stream. */
 int watch_start(struct watch *w, struct nl *nl, uint32_t interval_us,

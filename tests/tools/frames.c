@@ -4,7 +4,7 @@
  *
  *   frames send IFACE --dst-mac MAC [--src-mac MAC] --count N --size BYTES
  *               [--rate PPS] [--src-ip A --dst-ip B] [--sport P --dport P]
- *               [--flow ID]
+ *               [--flow ID] [--pause-at K --pause MS] [--silences-over MS]
  *   frames recv IFACE [--count N] [--timeout SEC] [--idle SEC] [--flow ID]
  *               [--outgoing] [--ready-file PATH] [--gaps-over SEC]
  *
@@ -22,6 +22,14 @@
  * --rate PPS spaces frames 1/PPS apart. It is a ceiling: a sender more than
  * 1 ms behind schedule does not burst to catch up. Use it when every frame
  * must get through a slow consumer (tapguest, a guest).
+ *
+ * --pause-at K --pause MS (with --rate) holds frame K (0-based) back by MS
+ * milliseconds more, a silence of MS + 1/PPS in a constant-rate flow, and
+ * prints "pause LAST FIRST": the CLOCK_MONOTONIC times (ns) at which frames
+ * K-1 and K were handed to the kernel. --silences-over MS prints
+ * "silence LAST FIRST" (the same clock) for every two consecutive frames
+ * handed to the kernel more than MS milliseconds apart, the pause's and any
+ * other (a sender that stalled).
  *
  * recv counts incoming frames carrying the magic (of one flow with --flow)
  * on IFACE with an ETH_P_ALL tap, so it sees frames on bridge ports too.
@@ -96,6 +104,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: frames send IFACE --dst-mac MAC [--src-mac MAC] --count N --size BYTES\n"
 		"                   [--rate PPS] [--src-ip A] [--dst-ip B] [--sport P] [--dport P] [--flow ID]\n"
+		"                   [--pause-at K --pause MS] [--silences-over MS]\n"
 		"       frames recv IFACE [--count N] [--timeout SEC] [--idle SEC] [--flow ID]\n"
 		"                   [--outgoing] [--ready-file PATH]\n");
 	exit(1);
@@ -218,7 +227,7 @@ static uint16_t ip_csum(const uint8_t *p, size_t len)
 struct send_opts {
 	uint8_t dst[6], src[6];
 	bool have_dst, have_src;
-	unsigned long long count, size, rate;
+	unsigned long long count, size, rate, pause_at, pause_ms, silences_ms;
 	bool have_count, have_size;
 	uint32_t saddr, daddr;
 	uint16_t sport, dport;
@@ -267,7 +276,7 @@ static int do_send(int argc, char **argv)
 	uint8_t frame[MAX_SIZE];
 	const char *ifname;
 	unsigned long long sent = 0, retried = 0;
-	long long gap = 0, next = 0;
+	long long gap = 0, next = 0, pause_last = 0, pause_first = 0, prev = 0, t;
 	struct ifreq ifr;
 	int fd;
 
@@ -296,6 +305,12 @@ static int do_send(int argc, char **argv)
 			o.have_size = true;
 		} else if (!strcmp(opt, "--rate")) {
 			o.rate = num(opt, val, 1000000000);
+		} else if (!strcmp(opt, "--pause-at")) {
+			o.pause_at = num(opt, val, UINT32_MAX);
+		} else if (!strcmp(opt, "--pause")) {
+			o.pause_ms = num(opt, val, 3600000);
+		} else if (!strcmp(opt, "--silences-over")) {
+			o.silences_ms = num(opt, val, 3600000);
 		} else if (!strcmp(opt, "--src-ip")) {
 			o.saddr = ipv4(opt, val);
 		} else if (!strcmp(opt, "--dst-ip")) {
@@ -314,6 +329,8 @@ static int do_send(int argc, char **argv)
 		die("send needs --dst-mac, --count and --size");
 	if (o.size < MIN_SIZE || o.size > MAX_SIZE)
 		die("--size %llu is not in %d..%d", o.size, MIN_SIZE, MAX_SIZE);
+	if (o.pause_ms && (!o.rate || !o.pause_at || o.pause_at >= o.count))
+		die("--pause needs --rate and --pause-at in 1..COUNT-1");
 
 	sll.sll_ifindex = ifindex(ifname);
 	sll.sll_protocol = htons(ETH_P_IP);
@@ -345,6 +362,8 @@ static int do_send(int argc, char **argv)
 		next = now_ns();
 	}
 	while (sent < o.count) {
+		if (o.pause_ms && sent == o.pause_at)
+			next += o.pause_ms * 1000000LL;
 		if (o.rate) {
 			struct timespec t = { next / NSEC, next % NSEC };
 			long long late = now_ns() - next;
@@ -382,9 +401,19 @@ static int do_send(int argc, char **argv)
 			die("send on %s failed after %llu frames: %s",
 			    ifname, sent, strerror(errno));
 		}
+		t = now_ns();
+		if (o.pause_ms && sent + 1 == o.pause_at)
+			pause_last = t;
+		else if (o.pause_ms && sent == o.pause_at)
+			pause_first = t;
+		if (o.silences_ms && prev && t - prev > (long long)o.silences_ms * 1000000)
+			printf("silence %lld %lld\n", prev, t);
+		prev = t;
 		sent++;
 	}
 	printf("sent %llu\n", sent);
+	if (o.pause_ms)
+		printf("pause %lld %lld\n", pause_last, pause_first);
 	if (retried)
 		printf("retried %llu\n", retried);
 	return 0;

@@ -175,6 +175,27 @@ int main(void)
 	mnl_attr_put_u32(nlh, BRPATH_A_SAMPLE, 1000001);
 	expect("attach, sample 1 in 1000001", nlh, ERANGE);
 
+	nlh = request(family, BRPATH_CMD_ATTACH, 0);
+	mnl_attr_put_u32(nlh, BRPATH_A_BRIDGE_IFINDEX, 1);
+	mnl_attr_put_u32(nlh, BRPATH_A_GAP_US, 2000);
+	expect("attach, a gap without a filter", nlh, EINVAL);
+
+	nlh = request(family, BRPATH_CMD_ATTACH, 0);
+	mnl_attr_put_u32(nlh, BRPATH_A_BRIDGE_IFINDEX, 1);
+	nest = mnl_attr_nest_start(nlh, BRPATH_A_MATCH);
+	mnl_attr_put_u8(nlh, BRPATH_MATCH_A_PROTO, 17);
+	mnl_attr_nest_end(nlh, nest);
+	mnl_attr_put_u32(nlh, BRPATH_A_GAP_US, BRPATH_GAP_MIN_US - 1);
+	expect("attach, a gap of 9 us", nlh, ERANGE);
+
+	nlh = request(family, BRPATH_CMD_ATTACH, 0);
+	mnl_attr_put_u32(nlh, BRPATH_A_BRIDGE_IFINDEX, 1);
+	nest = mnl_attr_nest_start(nlh, BRPATH_A_MATCH);
+	mnl_attr_put_u8(nlh, BRPATH_MATCH_A_PROTO, 17);
+	mnl_attr_nest_end(nlh, nest);
+	mnl_attr_put_u32(nlh, BRPATH_A_GAP_US, BRPATH_GAP_MAX_US + 1);
+	expect("attach, a gap over 60 s", nlh, ERANGE);
+
 	nlh = request(family, BRPATH_CMD_WATCH, 0);
 	expect("watch without an interval", nlh, EINVAL);
 

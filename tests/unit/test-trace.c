@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the report's arithmetic (user/trace.c) on the fixture
- * traces fixtures/r1.jsonl and r2.jsonl (their scenario is described in
+ * traces fixtures/r1.jsonl and r2.jsonl, and r1-gap.jsonl and r2-gap.jsonl
+ * recorded with attach --gap (their scenario is described in
  * fixtures/make-fixtures), and on traces cut short or malformed from them.
  */
 #include <math.h>
@@ -21,7 +22,8 @@
 #define MS 1000000ULL
 
 static char fixtures[4096];
-static char r1[4200], r2[4200];
+static char r1[4200], r2[4200], r1g[4200], r2g[4200];
+#define T0 1795642943000000000ULL
 
 static struct json_object *get(struct json_object *o, const char *path)
 {
@@ -365,6 +367,113 @@ static void no_migration(void **state)
 	free(buf);
 }
 
+/* With gap events the silence is known to the microsecond, not a snapshot. */
+static void check_gap_downtimes(struct json_object *mig)
+{
+	assert_string_equal(text(mig, "dataplane.0.direction"), "to_guest");
+	assert_string_equal(text(mig, "dataplane.0.measured_by"), "gap events");
+	assert_int_equal(num(mig, "dataplane.0.downtime_ns"), 401666000);
+	assert_int_equal(num(mig, "dataplane.0.resolution_ns"), 1000);
+	assert_string_equal(text(mig, "dataplane.0.last_frame.host"), "R1");
+	assert_string_equal(text(mig, "dataplane.0.last_frame.port"), "tap0");
+	assert_string_equal(text(mig, "dataplane.0.last_frame.side"), "source");
+	assert_int_equal(num(mig, "dataplane.0.last_frame.realtime_ns"), T0 + 1999123000);
+	assert_string_equal(text(mig, "dataplane.0.first_frame.host"), "R2");
+	assert_string_equal(text(mig, "dataplane.0.first_frame.side"), "destination");
+	assert_int_equal(num(mig, "dataplane.0.first_frame.realtime_ns"), T0 + 2400789000);
+	/* rx: 1998.456 on R1 to 2500.321 on R2; R2's later 50 ms silence is not it. */
+	assert_string_equal(text(mig, "dataplane.1.direction"), "from_guest");
+	assert_int_equal(num(mig, "dataplane.1.downtime_ns"), 501865000);
+	assert_int_equal(num(mig, "dataplane.1.last_frame.realtime_ns"), T0 + 1998456000);
+	assert_int_equal(num(mig, "dataplane.1.first_frame.realtime_ns"), T0 + 2500321000);
+}
+
+static void downtimes_from_gap_events(void **state)
+{
+	struct traces ts;
+	char err[512];
+	struct json_object *m = analyze(&ts, err, sizeof(err), r1g, r2g, NULL);
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(json_object_array_length(get(m, "migrations")), 1);
+	check_gap_downtimes(get(m, "migrations.0"));
+	/* Gap events from one host only: the snapshots, as without any. */
+	json_object_put(m);
+	trace_free(&ts);
+	m = analyze(&ts, err, sizeof(err), r1, r2g, NULL);
+	assert_non_null(m);
+	assert_string_equal(text(m, "migrations.0.dataplane.0.measured_by"), "snapshots");
+	assert_int_equal(num(m, "migrations.0.dataplane.0.downtime_ns"), 450 * MS);
+	json_object_put(m);
+	trace_free(&ts);
+	m = analyze(&ts, err, sizeof(err), r1, r2, NULL);
+	assert_string_equal(text(m, "migrations.0.dataplane.0.measured_by"), "snapshots");
+	json_object_put(m);
+	trace_free(&ts);
+}
+
+static void fdb_move_on_timeline(void **state)
+{
+	struct traces ts;
+	char err[512];
+	struct json_object *m = analyze(&ts, err, sizeof(err), r1g, r2g, NULL), *tl;
+	size_t i, moves = 0;
+
+	(void)state;
+	assert_non_null(m);
+	tl = get(m, "migrations.0.timeline");
+	for (i = 0; i < json_object_array_length(tl); i++) {
+		struct json_object *e = json_object_array_get_idx(tl, i);
+
+		if (strcmp(text(e, "event"), "FDB move"))
+			continue;
+		moves++;
+		assert_string_equal(text(e, "host"), "R1");
+		assert_string_equal(text(e, "side"), "source");
+		assert_string_equal(text(e, "detail"), "52:54:00:12:34:56 tap0 -> link0 (br0)");
+		assert_int_equal(num(e, "realtime_ns"), T0 + 2306500000);
+		/* After the announcement that caused it. */
+		assert_string_equal(text(json_object_array_get_idx(tl, i - 1), "event"), "announce");
+	}
+	assert_int_equal(moves, 1);
+	/* The gap events make no lines of their own: first and last frame do. */
+	for (i = 0; i < json_object_array_length(tl); i++) {
+		const char *ev = text(json_object_array_get_idx(tl, i), "event");
+
+		assert_true(strcmp(ev, "gap") && strcmp(ev, "gap_start") && strcmp(ev, "flow_start"));
+	}
+	json_object_put(m);
+	trace_free(&ts);
+}
+
+/* A trace begun while the flow ran: its first event for a port is an end. */
+static void gap_events_without_flow_start(void **state)
+{
+	char path[64], *buf, *line, *out, *o, *save = NULL;
+	struct traces ts;
+	char err[512];
+	struct json_object *m;
+	size_t n;
+
+	(void)state;
+	buf = slurp(r1g, &n);
+	out = o = calloc(1, n + 1);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strstr(line, "\"flow_start\""))
+			o += sprintf(o, "%s\n", line);
+	assert_null(strstr(out, "flow_start"));
+	temp_file(path, sizeof(path), out, o - out);
+	m = analyze(&ts, err, sizeof(err), path, r2g, NULL);
+	assert_non_null(m);
+	check_gap_downtimes(get(m, "migrations.0"));
+	json_object_put(m);
+	trace_free(&ts);
+	unlink(path);
+	free(out);
+	free(buf);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +486,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(malformed),
 		cmocka_unit_test(out_of_order),
 		cmocka_unit_test(no_migration),
+		cmocka_unit_test(downtimes_from_gap_events),
+		cmocka_unit_test(fdb_move_on_timeline),
+		cmocka_unit_test(gap_events_without_flow_start),
 	};
 	const char *slash = strrchr(argv[0], '/');
 
@@ -385,5 +497,7 @@ int main(int argc, char **argv)
 		 argv[0]);
 	snprintf(r1, sizeof(r1), "%s/r1.jsonl", fixtures);
 	snprintf(r2, sizeof(r2), "%s/r2.jsonl", fixtures);
+	snprintf(r1g, sizeof(r1g), "%s/r1-gap.jsonl", fixtures);
+	snprintf(r2g, sizeof(r2g), "%s/r2-gap.jsonl", fixtures);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

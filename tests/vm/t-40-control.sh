@@ -29,8 +29,8 @@ expect_fail host "attach ethA" 1 "brpath: attach: device is not a bridge (Operat
 expect_fail host "detach br0" 1 "brpath: detach: bridge is not attached (No such file or directory)"
 expect_fail host "show nosuch0" 1 "brpath: show: no such device (No such device)"
 expect_fail host "attach abcdefghijklmnopq" 1 "brpath: bridge name too long: abcdefghijklmnopq"
-expect_fail host "attach" 2 "brpath: usage: brpath attach BRIDGE [--match EXPR] [--sample N]"
-expect_fail host "attach --all" 2 "brpath: usage: brpath attach BRIDGE [--match EXPR] [--sample N]"
+expect_fail host "attach" 2 "brpath: usage: brpath attach BRIDGE [--match EXPR] [--sample N] [--gap DUR]"
+expect_fail host "attach --all" 2 "brpath: usage: brpath attach BRIDGE [--match EXPR] [--sample N] [--gap DUR]"
 bp host attach br0
 expect_fail host "attach br0" 1 "brpath: attach: bridge is already attached (File exists)"
 "$TOOLS/nlbad" && log "malformed requests rejected" || fail "nlbad"

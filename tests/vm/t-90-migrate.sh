@@ -4,8 +4,8 @@
 # The study's migration experiment (scripts/migrate-guest): a router guest
 # under QEMU migrated from R1 to R2 while A sends 50 frames/s for 60 s
 # through it to B. The report must find exactly one migration, its events in a consistent
-# order; the data plane's downtime covers QEMU's reported downtime and
-# equals the silence B saw (to a frame interval plus a snapshot interval);
+# order; the data plane's downtime, from the gap events, covers QEMU's
+# reported downtime and equals the silence B saw (to a frame interval);
 # the frames lost are B's count of missing frames, every one attributed to a
 # host, port, stage and reason, a hop, or the guest.
 . "$(dirname "$0")/../lib.sh"
@@ -42,11 +42,13 @@ assert_eq "STOP RESUME" "$(J "[$m.timeline[] | select(.event == \"STOP\" or .eve
 	"STOP on the source, then RESUME on the destination"
 assert_eq "R1 R2" "$(J "[$m.dataplane[] | select(.direction == \"from_guest\") | .last_frame.host, .first_frame.host] | join(\" \")")" \
 	"the guest's last frame before the silence on R1, its first after on R2"
+assert_eq "gap events gap events" "$(J "[$m.dataplane[].measured_by] | join(\" \")")" \
+	"the data-plane downtimes from the gap events (attach --gap)"
 dp=$(J "$m.dataplane[] | select(.direction == \"from_guest\") | .downtime_ns")
 res=$(J "$m.dataplane[] | select(.direction == \"from_guest\") | .resolution_ns")
 log "data plane: from the guest $((dp / 1000)) us (+- $((res / 1000)) us), to the guest $(( $(J "$m.dataplane[] | select(.direction == \"to_guest\") | .downtime_ns") / 1000 )) us"
 assert_ge "$((q_downtime * 1000000))" "$dp" "data-plane downtime from the guest (ns) >= QEMU's downtime"
-# B's gap is measured between frames, 1/RATE apart; brpath's to a snapshot.
+# B's gap is measured between frames, 1/RATE apart; brpath's to the microsecond.
 diff=$((dp > gap_ns ? dp - gap_ns : gap_ns - dp))
 assert_le $((1000000000 / RATE + res)) "$diff" "|data-plane downtime - B's gap| (ns)"
 assert_eq $((sent - received)) "$(J "$m.lost.total")" "frames lost in the report = sent - received at B"

@@ -24,9 +24,11 @@
  * BRPATH_CMD_ATTACH (doit, CAP_NET_ADMIN in the initial user namespace:
  *   its tracepoint probes see every frame of the host)
  *   Request: BRPATH_A_BRIDGE_IFINDEX or BRPATH_A_BRIDGE_NAME, optionally
- *   BRPATH_A_MATCH (a flow filter: only matching frames are counted) and
+ *   BRPATH_A_MATCH (a flow filter: only matching frames are counted),
  *   BRPATH_A_SAMPLE (time 1 in N frames at rx, 1..1000000; 0, the
- *   default, times none).
+ *   default, times none) and BRPATH_A_GAP_US (with BRPATH_A_MATCH only:
+ *   send GAP, GAP_START and FLOW_START events for the flow's silences
+ *   longer than this many microseconds, BRPATH_GAP_MIN_US..MAX_US).
  *   Instruments the bridge and every port it has; ports enslaved later are
  *   followed, ports and bridges that go away are dropped. Errors: ENODEV
  *   (no such device), EOPNOTSUPP (not a bridge), EEXIST (already attached),
@@ -48,8 +50,9 @@
  *   coming or going carries NLM_F_DUMP_INTR (take it again). Request may carry
  *   BRPATH_A_BRIDGE_IFINDEX or BRPATH_A_BRIDGE_NAME to dump one bridge.
  *   Each message: BRPATH_A_BRIDGE_IFINDEX, BRPATH_A_BRIDGE_NAME, the
- *   bridge's BRPATH_A_MATCH if it has one, and one BRPATH_A_PORT nest of
- *   enum brpath_port_attr (none for a bridge without ports).
+ *   bridge's BRPATH_A_MATCH and BRPATH_A_GAP_US if it has them, and one
+ *   BRPATH_A_PORT nest of enum brpath_port_attr (none for a bridge without
+ *   ports).
  *
  * BRPATH_CMD_WATCH (doit, CAP_NET_ADMIN in the initial user namespace)
  *   Request: BRPATH_A_INTERVAL_US (u32, 1000..10000000, or 0 to stop).
@@ -101,6 +104,23 @@
  *                      may report a carrier change up to 1 s late): the
  *                      bridge and port attributes, BRPATH_A_CARRIER (u8).
  *     MARK             BRPATH_CMD_MARK: BRPATH_A_TEXT.
+ *     FDB_MOVE         the bridge learned a MAC on another port than the
+ *                      one it had it on (from the br_fdb_update tracepoint):
+ *                      the bridge attributes, BRPATH_A_PORT_IFINDEX and
+ *                      _NAME (the new port), BRPATH_A_OLD_PORT_IFINDEX and
+ *                      _NAME, BRPATH_A_MAC, BRPATH_A_VLAN (if not 0). Rate
+ *                      limited like the frame events.
+ *     GAP              attach --gap: the first frame of the flow at a port
+ *                      and stage after a silence longer than the gap; the
+ *                      times are that frame's, BRPATH_A_SILENCE_NS (u64)
+ *                      back to the last frame before it. The bridge and
+ *                      port attributes, BRPATH_A_STAGE (u8).
+ *     GAP_START        a silence longer than the gap still going on (seen
+ *                      by a check every 100 ms); the times are the last
+ *                      frame's. Bridge, port, BRPATH_A_STAGE.
+ *     FLOW_START       the first frame at a port and stage since attach or
+ *                      reset; the times are the frame's. Bridge, port,
+ *                      BRPATH_A_STAGE.
  *
  * BRPATH_CMD_MARK (doit, CAP_NET_ADMIN)
  *   Request: BRPATH_A_TEXT (string, 1..255 bytes). Sends a MARK event to
@@ -163,6 +183,10 @@ enum brpath_mcgrp {
 #define BRPATH_EVENT_BURST	64
 #define BRPATH_MARK_MAX		255
 
+/* attach --gap: the shortest silence of the flow reported, in microseconds. */
+#define BRPATH_GAP_MIN_US	10
+#define BRPATH_GAP_MAX_US	60000000
+
 /* Stages in path order; netlink carries the value, people see the name. */
 enum brpath_stage {
 	BRPATH_STAGE_RX,
@@ -196,6 +220,10 @@ enum brpath_event {
 	BRPATH_EVENT_PORT_DEL,
 	BRPATH_EVENT_CARRIER,
 	BRPATH_EVENT_MARK,
+	BRPATH_EVENT_FDB_MOVE,
+	BRPATH_EVENT_GAP,
+	BRPATH_EVENT_GAP_START,
+	BRPATH_EVENT_FLOW_START,
 
 	BRPATH_EVENT_MAX
 };
@@ -208,6 +236,10 @@ enum brpath_event {
 	[BRPATH_EVENT_PORT_DEL] = "port_del",	\
 	[BRPATH_EVENT_CARRIER] = "carrier",	\
 	[BRPATH_EVENT_MARK] = "mark",		\
+	[BRPATH_EVENT_FDB_MOVE] = "fdb_move",	\
+	[BRPATH_EVENT_GAP] = "gap",		\
+	[BRPATH_EVENT_GAP_START] = "gap_start",	\
+	[BRPATH_EVENT_FLOW_START] = "flow_start", \
 }
 
 enum brpath_port_kind {
@@ -270,6 +302,11 @@ enum brpath_attr {
 	BRPATH_A_CARRIER,		/* u8, 0 or 1 */
 	BRPATH_A_TEXT,			/* string, <= BRPATH_MARK_MAX bytes */
 	BRPATH_A_KERNEL_RELEASE,	/* string, UTS_RELEASE of the build */
+	BRPATH_A_OLD_PORT_IFINDEX,	/* u32 */
+	BRPATH_A_OLD_PORT_NAME,		/* string */
+	BRPATH_A_GAP_US,		/* u32, BRPATH_GAP_MIN_US..BRPATH_GAP_MAX_US */
+	BRPATH_A_STAGE,			/* u8, enum brpath_stage */
+	BRPATH_A_SILENCE_NS,		/* u64 */
 
 	__BRPATH_A_MAX
 };
