@@ -43,6 +43,11 @@ struct brpath_last {
 	const struct brpath_match *match;	/* while a filter exists */
 	const struct sk_buff *xmit_skb;		/* handed to a NIC's driver */
 	unsigned int xmit_segs;
+	/*
+	 * The data of the frame br_fwd counted last: the copies of a flooded
+	 * frame are clones that share it, and count at br_fwd once.
+	 */
+	const unsigned char *fwd_head;
 };
 
 static DEFINE_PER_CPU(struct brpath_last, brpath_last);
@@ -286,6 +291,8 @@ static unsigned int brpath_br_in_hook(void *priv, struct sk_buff *skb,
 {
 	struct brpath_port *port;
 
+	/* A new frame in the bridge: not one br_fwd has counted. */
+	this_cpu_write(brpath_last.fwd_head, NULL);
 	port = brpath_bridge_count(state->in, BRPATH_STAGE_BR_IN, skb);
 	if (port)
 		brpath_time(port, skb, BRPATH_LAT_BR_IN, false);
@@ -296,26 +303,39 @@ static unsigned int brpath_br_in_hook(void *priv, struct sk_buff *skb,
  * FORWARD, last: the frame leaves its in-port for its out-port. Nothing runs
  * between this hook and the first of POST_ROUTING, so br_out is counted
  * here too, and POST_ROUTING needs no hook: a drop there is charged to
- * br_out, as before.
+ * br_out, as before. A flooded frame passes once per out-port, as clones
+ * of one frame: br_fwd counts the frame once, br_out each copy.
  */
 static unsigned int brpath_br_fwd_hook(void *priv, struct sk_buff *skb,
 				       const struct nf_hook_state *state)
 {
 	struct brpath_port *port;
 
-	brpath_bridge_count(state->in, BRPATH_STAGE_BR_FWD, skb);
+	if (skb->head != this_cpu_read(brpath_last.fwd_head)) {
+		brpath_bridge_count(state->in, BRPATH_STAGE_BR_FWD, skb);
+		this_cpu_write(brpath_last.fwd_head, skb->head);
+	}
 	port = brpath_bridge_count(state->out, BRPATH_STAGE_BR_OUT, skb);
 	if (port)
 		brpath_time(port, skb, BRPATH_LAT_BR_OUT, false);
 	return NF_ACCEPT;
 }
 
+/*
+ * LOCAL_IN, last: delivered to the host. A broadcast or a flooded frame the
+ * host also takes was counted at br_fwd already: the frame left the bridge
+ * once, so the in-port's budget closes (br_in = br_fwd + br_local + drops).
+ */
 static unsigned int brpath_br_local_hook(void *priv, struct sk_buff *skb,
 					 const struct nf_hook_state *state)
 {
+	/* this_cpu ops: an nfqueue verdict may re-enter from process context. */
+	if (skb->head == this_cpu_read(brpath_last.fwd_head))
+		this_cpu_cmpxchg(brpath_last.skb, skb, NULL);
+	else if (!brpath_bridge_count(state->in, BRPATH_STAGE_BR_LOCAL, skb))
+		return NF_ACCEPT;
 	/* The path ends here: a sampled frame's timestamp is done with. */
-	if (brpath_bridge_count(state->in, BRPATH_STAGE_BR_LOCAL, skb) &&
-	    static_branch_unlikely(&brpath_lat_key))
+	if (static_branch_unlikely(&brpath_lat_key))
 		brpath_lat_forget(skb);
 	return NF_ACCEPT;
 }
