@@ -246,15 +246,25 @@ static void brpath_receive_probe(void *data, struct sk_buff *skb)
  */
 static void brpath_queue_probe(void *data, struct sk_buff *skb)
 {
+	const struct brpath_last *last = this_cpu_ptr(&brpath_last);
 	struct net_device *dev = skb->dev;
 	struct brpath_port *port;
+	unsigned int segs;
 
 	if (!netif_is_bridge_port(dev))
 		return;
 	port = brpath_port_lookup(dev);
 	if (!port || !brpath_wanted(port, skb))
 		return;
-	brpath_stage_add(port, BRPATH_STAGE_TX, brpath_segs(skb), skb->len);
+	segs = brpath_segs(skb);
+	/*
+	 * Not just counted at br_out on this port: a frame the host sends on
+	 * the port itself (the port's own IPv6 ND and MLD), or a fragment
+	 * br_netfilter made. It leaves by P as the bridge's do: br_out too.
+	 */
+	if (last->skb != skb || last->dev != dev || last->stage != BRPATH_STAGE_BR_OUT)
+		brpath_stage_add(port, BRPATH_STAGE_BR_OUT, segs, skb->len);
+	brpath_stage_add(port, BRPATH_STAGE_TX, segs, skb->len);
 	brpath_last_set(skb, port, BRPATH_STAGE_TX);
 	brpath_time(port, skb, BRPATH_LAT_TX, false);
 }
