@@ -37,6 +37,8 @@ struct json_object *model_port(const struct nlattr *nest);
 /* model.c: the JSON model shared by the table and JSON outputs */
 extern const char *const stage_names[];
 extern const char *const port_kind_names[];
+/* Frames of a port (model_port()) dropped at a stage. */
+int64_t stage_drops(struct json_object *port, unsigned int stage);
 struct json_object *model_bridge(struct json_object *model, unsigned int ifindex,
 				 const char *name);
 void model_budget(struct json_object *port);

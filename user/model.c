@@ -56,7 +56,8 @@ static int64_t stage_count(struct json_object *port, enum brpath_stage stage,
 	return (int64_t)json_object_get_uint64(json_object_object_get(s, field));
 }
 
-static int64_t stage_drops(struct json_object *port, enum brpath_stage stage)
+/* Frames of @port dropped at @stage, from its "drops" list. */
+int64_t stage_drops(struct json_object *port, unsigned int stage)
 {
 	struct json_object *drops = json_object_object_get(port, "drops");
 	int64_t sum = 0;

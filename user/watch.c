@@ -110,23 +110,6 @@ static const char *done_p99(struct json_object *port, char *buf, size_t len)
 	return buf;
 }
 
-/* Frames of @port dropped at @stage in the interval (a line's "drops"). */
-static uint64_t drops_at(struct json_object *port, enum brpath_stage stage)
-{
-	struct json_object *drops = json_object_object_get(port, "drops");
-	uint64_t n = 0;
-	size_t i;
-
-	for (i = 0; i < json_object_array_length(drops); i++) {
-		struct json_object *d = json_object_array_get_idx(drops, i);
-
-		if (!strcmp(json_object_get_string(json_object_object_get(d, "stage")),
-			    stage_names[stage]))
-			n += json_object_get_uint64(json_object_object_get(d, "packets"));
-	}
-	return n;
-}
-
 /*
  * One screen of top: rates over the last interval and the frames each hop
  * lost in it, as the kernel attributed them: a difference between two
@@ -159,10 +142,10 @@ static void top_print(struct watch *w, struct json_object *ports)
 			dt ? stage_value(st, "rx", "bytes") * 8 / dt / 1e6 : 0,
 			dt ? tx / dt : 0,
 			dt ? stage_value(st, "tx", "bytes") * 8 / dt / 1e6 : 0,
-			drops_at(p, BRPATH_STAGE_RX),
-			drops_at(p, BRPATH_STAGE_BR_IN) + drops_at(p, BRPATH_STAGE_BR_FWD),
-			drops_at(p, BRPATH_STAGE_BR_OUT),
-			drops_at(p, BRPATH_STAGE_TX),
+			(uint64_t)stage_drops(p, BRPATH_STAGE_RX),
+			(uint64_t)stage_drops(p, BRPATH_STAGE_BR_IN) + (uint64_t)stage_drops(p, BRPATH_STAGE_BR_FWD),
+			(uint64_t)stage_drops(p, BRPATH_STAGE_BR_OUT),
+			(uint64_t)stage_drops(p, BRPATH_STAGE_TX),
 			done_p99(p, p99, sizeof(p99)));
 	}
 }
