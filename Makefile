@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # brpath: make builds kmod/brpath.ko against KDIR and user/brpath.
-KDIR ?= $(lastword $(sort $(wildcard /lib/modules/*/build)))
+# The running kernel's, else the one scripts/kver names (the VM suite's).
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) /lib/modules/$(shell scripts/kver)/build)
 VERSION := $(shell sed -n 's/^\#define BRPATH_VERSION "\(.*\)"$$/\1/p' kmod/brpath.h)
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
