@@ -72,6 +72,94 @@ assert_closed() {
 	done
 }
 
+# ---- conservation across the ports of a bridge, against the kernel's own
+# counters. bp_reset zeroes brpath's counters and remembers the devices'
+# (ip -s link) at that moment; bp_conservation then checks, per bridge:
+#   per port P:  rx(P)   = frames P's device received since the reset
+#                done(P) = frames P's device sent (transmitted or, for a
+#                          tap, read by the guest) since the reset
+#   all ports:   sum br_in  = sum br_fwd + sum br_local + drops at br_in
+#                (every frame the bridge took is forwarded once, delivered
+#                to the host, or dropped inside the bridge)
+#                sum br_out = sum br_fwd + frames the host sent through the
+#                bridge device (its tx_packets) + EXTRA
+# EXTRA is what the test knows of its traffic: the copies beyond the first
+# of flooded frames, and frames the bridge or a port sends by itself (STP
+# BPDUs, a port's own IPv6 ND); "?" when the test cannot know it (then
+# sum br_out must be at least the rest, and the remainder is logged).
+# LOCAL, when given: frames the host received through the bridge device
+# (its rx_packets), which brpath counts at br_local, or at br_fwd for a
+# broadcast also forwarded.
+# Devices count skbs; brpath counts segments: a test with GSO sets
+# BP_CONS_UNIT=bytes to compare the devices' bytes instead (brpath's bytes
+# are the skb's).
+declare -gA BP_BASE
+
+# bp_ports NS BRIDGE: the bridge's ports, from sysfs.
+bp_ports() {
+	in_ns "$1" ls "/sys/class/net/$2/brif"
+}
+
+# bp_base NS BRIDGE: remember the device counters of BRIDGE and its ports.
+bp_base() {
+	local ns=$1 br=$2 dev f
+	for dev in "$br" $(bp_ports "$ns" "$br"); do
+		for f in rx_packets tx_packets rx_bytes tx_bytes; do
+			BP_BASE[$ns/$dev/$f]=$(dev_stat "$ns" "$dev" "$f")
+		done
+	done
+}
+
+# bp_reset NS BRIDGE: brpath reset BRIDGE, and the device baselines.
+bp_reset() {
+	bp "$1" reset "$2" || fail "brpath reset $2 failed"
+	bp_base "$1" "$2"
+}
+
+# _bp_delta NS DEV FIELD: the device counter since bp_base.
+_bp_delta() {
+	local b=${BP_BASE[$1/$2/$3]:-}
+	[ -n "$b" ] || fail "no baseline of $2 $3 in $1 (bp_reset or bp_base first)"
+	echo $(( $(dev_stat "$1" "$2" "$3") - b ))
+}
+
+# bp_conservation NS BRIDGE [EXTRA [LOCAL]]: the checks above, on a fresh
+# snapshot (BP_JSON).
+bp_conservation() {
+	local ns=$1 br=$2 extra=${3:-0} host=${4:-} unit=${BP_CONS_UNIT:-packets}
+	local p name rx done sums s_in s_fwd s_local s_out d_in br_tx rest
+	bp_snap "$ns"
+	for p in $(bp_ports "$ns" "$br"); do
+		read -r name rx done <<<"$(jq -r --arg p "$p" --arg u "$unit" \
+			'.bridges[].ports[] | select(.name == $p) | "\(.name) \(.stages.rx[$u]) \(.stages.done[$u])"' <<<"$BP_JSON")"
+		[ "$name" = "$p" ] || fail "conservation: port $p of $br not in show -j"
+		assert_eq "$(_bp_delta "$ns" "$p" "rx_$unit")" "$rx" \
+			"$p rx $unit = $unit its device received (ip -s link)"
+		assert_eq "$(_bp_delta "$ns" "$p" "tx_$unit")" "$done" \
+			"$p done $unit = $unit its device sent (ip -s link)"
+	done
+	sums=$(jq -r --arg b "$br" '.bridges[] | select(.name == $b) | .ports as $p |
+		def s(st): [$p[].stages[st].packets] | add // 0;
+		"\(s("br_in")) \(s("br_fwd")) \(s("br_local")) \(s("br_out")) \([$p[].drops[] | select(.stage == "br_in") | .packets] | add // 0)"' <<<"$BP_JSON")
+	read -r s_in s_fwd s_local s_out d_in <<<"$sums"
+	[ -n "$d_in" ] || fail "conservation: bridge $br not in show -j"
+	assert_eq "$s_in" "$((s_fwd + s_local + d_in))" \
+		"$br: sum br_fwd + br_local + drops at br_in ($s_fwd + $s_local + $d_in) = sum br_in"
+	br_tx=$(_bp_delta "$ns" "$br" tx_packets)
+	if [ "$extra" = "?" ]; then
+		rest=$((s_out - s_fwd - br_tx))
+		log "$br: sum br_out $s_out = sum br_fwd $s_fwd + $br_tx the host sent through $br + $rest copies and frames of the bridge's or ports' own"
+		assert_ge 0 "$rest" "$br: sum br_out - sum br_fwd - $br tx_packets"
+	else
+		assert_eq "$((s_fwd + br_tx + extra))" "$s_out" \
+			"$br: sum br_out = sum br_fwd $s_fwd + $br tx_packets $br_tx + $extra"
+	fi
+	if [ -n "$host" ]; then
+		assert_eq "$host" "$(_bp_delta "$ns" "$br" rx_packets)" \
+			"$br rx_packets (frames the host received through the bridge)"
+	fi
+}
+
 # nf_mode NS 0|1: 0 = br_netfilter not loaded at all; 1 = loaded, bridged
 # IPv4/IPv6/ARP passed to iptables and nft ip hooks (many KVM hosts' default).
 nf_mode() {
