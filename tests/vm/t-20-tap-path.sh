@@ -1,4 +1,5 @@
 #!/bin/bash
+# timeout: 900
 # The study's path: N frames from NIC port ethA through br0 to a router VM
 # (tap0 in, tap1 out), back through br0 to NIC port ethB. Every stage on
 # the way counts exactly N, everything else 0, and every loss budget
