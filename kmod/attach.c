@@ -367,10 +367,15 @@ int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
 	br->gap_us = gap_us;
 	INIT_LIST_HEAD(&br->ports);
 
+	err = brpath_match_hold(match);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "the bridge module has no VLAN filtering");
+		goto err_free_moved;
+	}
 	err = brpath_fdb_get();
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot follow the bridge's FDB");
-		goto err_free_moved;
+		goto err_match_release;
 	}
 	if (!brpath_net_has_bridge(net, NULL)) {
 		err = nf_register_net_hooks(net, brpath_bridge_ops,
@@ -397,6 +402,8 @@ int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
 
 err_fdb_put:
 	brpath_fdb_put();
+err_match_release:
+	brpath_match_release(match);
 err_free_moved:
 	free_percpu(br->moved);
 err_free_br:
@@ -411,6 +418,7 @@ static void brpath_bridge_free_rcu(struct rcu_head *head)
 	struct brpath_bridge *br = container_of(head, struct brpath_bridge, rcu);
 
 	free_percpu(br->moved);
+	brpath_match_release(br->match);
 	kfree(br->match);
 	kfree(br);
 }
