@@ -1,4 +1,5 @@
 #!/bin/bash
+# timeout: 900
 # An unprivileged container (LXD/Incus, Docker with userns-remap): its
 # network namespace belongs to a user namespace that is a child of the
 # bridge's. Its veth's done is counted on the peer all the same, and every
