@@ -9,6 +9,7 @@
 #include <linux/netfilter_bridge.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <linux/user_namespace.h>
 
 #include "brpath.h"
 
@@ -60,10 +61,24 @@ static void brpath_port_base(struct brpath_port *port)
 }
 
 /*
+ * Whether @ns is @ancestor or one of its descendants (the kernel's
+ * in_userns(), which is not exported). A user namespace holds a reference
+ * to its parent, so the chain is stable while @ns is.
+ */
+static bool brpath_userns_within(const struct user_namespace *ancestor,
+				 const struct user_namespace *ns)
+{
+	while (ns->level > ancestor->level)
+		ns = ns->parent;
+	return ns == ancestor;
+}
+
+/*
  * A frame sent through a veth port is done when its peer receives it. The
  * peer may live in another namespace: it is followed only when that
- * namespace's user namespace is the bridge's, so whoever may attach the
- * bridge also administers the peer.
+ * namespace's user namespace is the bridge's or a descendant of it (an
+ * unprivileged container's, Docker's with userns-remap), so whoever may
+ * attach the bridge also administers the peer.
  */
 void brpath_peer_hook(struct brpath_port *port)
 {
@@ -73,7 +88,8 @@ void brpath_peer_hook(struct brpath_port *port)
 		return;
 	rcu_read_lock();
 	peer = port->dev->netdev_ops->ndo_get_peer_dev(port->dev);
-	if (peer && dev_net(peer)->user_ns == dev_net(port->dev)->user_ns)
+	if (peer && brpath_userns_within(dev_net(port->dev)->user_ns,
+					 dev_net(peer)->user_ns))
 		netdev_hold(peer, &port->peer_tracker, GFP_ATOMIC);
 	else
 		peer = NULL;
@@ -351,10 +367,15 @@ int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
 	br->gap_us = gap_us;
 	INIT_LIST_HEAD(&br->ports);
 
+	err = brpath_match_hold(match);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "the bridge module has no VLAN filtering");
+		goto err_free_moved;
+	}
 	err = brpath_fdb_get();
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot follow the bridge's FDB");
-		goto err_free_moved;
+		goto err_match_release;
 	}
 	if (!brpath_net_has_bridge(net, NULL)) {
 		err = nf_register_net_hooks(net, brpath_bridge_ops,
@@ -381,6 +402,8 @@ int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
 
 err_fdb_put:
 	brpath_fdb_put();
+err_match_release:
+	brpath_match_release(match);
 err_free_moved:
 	free_percpu(br->moved);
 err_free_br:
@@ -395,6 +418,7 @@ static void brpath_bridge_free_rcu(struct rcu_head *head)
 	struct brpath_bridge *br = container_of(head, struct brpath_bridge, rcu);
 
 	free_percpu(br->moved);
+	brpath_match_release(br->match);
 	kfree(br->match);
 	kfree(br);
 }

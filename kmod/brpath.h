@@ -215,7 +215,10 @@ extern const struct nla_policy brpath_match_policy[BRPATH_MATCH_A_MAX + 1];
 struct brpath_match *brpath_match_parse(const struct nlattr *nest,
 					struct netlink_ext_ack *extack);
 int brpath_match_put(struct sk_buff *msg, const struct brpath_match *m);
-bool brpath_match_skb(const struct sk_buff *skb, const struct brpath_match *m);
+bool brpath_match_skb(const struct sk_buff *skb, const struct brpath_match *m,
+		      struct net_device *port_dev);
+int brpath_match_hold(const struct brpath_match *m);
+void brpath_match_release(const struct brpath_match *m);
 
 /* latency.c */
 void brpath_lat_stamp(const struct brpath_port *port, const struct sk_buff *skb);

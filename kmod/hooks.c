@@ -174,7 +174,7 @@ static __always_inline bool brpath_wanted(const struct brpath_port *port,
 	last = this_cpu_ptr(&brpath_last);
 	if (last->skb == skb && last->match == port->match)
 		return true;
-	return brpath_match_skb(skb, port->match);
+	return brpath_match_skb(skb, port->match, port->dev);
 }
 
 /* The frame left the bridge path: later drops are not the path's. */

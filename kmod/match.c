@@ -5,12 +5,14 @@
  * skb_header_pointer() from the Ethernet header, wherever skb->data is.
  */
 #include <linux/etherdevice.h>
+#include <linux/if_bridge.h>
 #include <linux/if_vlan.h>
 #include <linux/in.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/slab.h>
 #include <linux/inetdevice.h>
+#include <linux/module.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/netlink.h>
@@ -225,7 +227,73 @@ static bool brpath_match_ipv6(const struct sk_buff *skb, int off,
 	return brpath_match_ports(skb, off, nexthdr, m);
 }
 
-bool brpath_match_skb(const struct sk_buff *skb, const struct brpath_match *m)
+/*
+ * The bridge's VLAN state, for a filter on a VLAN: the bridge pushes a
+ * port's PVID on an untagged frame after br_in and pops the tag of a frame
+ * leaving by a port where its VLAN is untagged before br_out, so an
+ * untagged frame on a port of a VLAN-filtering bridge is in the port's
+ * PVID. Each bridge whose filter names a VLAN holds the two functions
+ * (symbol_get: brpath does not depend on the bridge module) until its
+ * grace period ends; every such attach sets them again, so they are the
+ * loaded bridge module's.
+ */
+static int (*brpath_br_pvid)(const struct net_device *dev, u16 *p_pvid);
+static bool (*brpath_br_vlan_enabled)(const struct net_device *dev);
+
+/* Under RTNL, at attach. */
+int brpath_match_hold(const struct brpath_match *m)
+{
+	int (*pvid)(const struct net_device *dev, u16 *p_pvid);
+	bool (*enabled)(const struct net_device *dev);
+
+	if (!m || !(m->flags & BRPATH_M_VLAN))
+		return 0;
+	if (!IS_ENABLED(CONFIG_BRIDGE_VLAN_FILTERING))
+		return 0;	/* never tagged by the bridge */
+	pvid = symbol_get(br_vlan_get_pvid_rcu);
+	if (!pvid)
+		return -ENOENT;
+	enabled = symbol_get(br_vlan_enabled);
+	if (!enabled) {
+		symbol_put(br_vlan_get_pvid_rcu);
+		return -ENOENT;
+	}
+	WRITE_ONCE(brpath_br_pvid, pvid);
+	WRITE_ONCE(brpath_br_vlan_enabled, enabled);
+	return 0;
+}
+
+/* When the bridge is freed, after its grace period. */
+void brpath_match_release(const struct brpath_match *m)
+{
+	if (!m || !(m->flags & BRPATH_M_VLAN) ||
+	    !IS_ENABLED(CONFIG_BRIDGE_VLAN_FILTERING))
+		return;
+	symbol_put(br_vlan_enabled);
+	symbol_put(br_vlan_get_pvid_rcu);
+}
+
+/* The VLAN of an untagged frame on @dev: its PVID, if VLAN filtering is on. */
+static bool brpath_port_pvid(struct net_device *dev, u16 *vid)
+{
+	int (*pvid)(const struct net_device *dev, u16 *p_pvid);
+	bool (*enabled)(const struct net_device *dev);
+	struct net_device *br;
+
+	pvid = READ_ONCE(brpath_br_pvid);
+	enabled = READ_ONCE(brpath_br_vlan_enabled);
+	if (!dev || !pvid || !enabled || !netif_is_bridge_port(dev))
+		return false;
+	br = netdev_master_upper_dev_get_rcu(dev);
+	return br && enabled(br) && !pvid(dev, vid) && *vid;
+}
+
+/*
+ * @port_dev: the bridge port the frame is counted on (the frame may be on
+ * its veth peer), whose PVID an untagged frame is in.
+ */
+bool brpath_match_skb(const struct sk_buff *skb, const struct brpath_match *m,
+		      struct net_device *port_dev)
 {
 	int off = skb_mac_offset(skb);
 	struct vlan_hdr _vh;
@@ -260,6 +328,8 @@ bool brpath_match_skb(const struct sk_buff *skb, const struct brpath_match *m)
 		proto = vh->h_vlan_encapsulated_proto;
 		off += VLAN_HLEN;
 	}
+	if (m->flags & BRPATH_M_VLAN && !tagged)
+		tagged = brpath_port_pvid(port_dev, &vid);
 	if (m->flags & BRPATH_M_VLAN && (!tagged || vid != m->vlan))
 		return false;
 	if (!(m->flags & BRPATH_M_L3))

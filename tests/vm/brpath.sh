@@ -72,6 +72,100 @@ assert_closed() {
 	done
 }
 
+# ---- conservation across the ports of a bridge, against the kernel's own
+# counters. bp_reset zeroes brpath's counters and remembers the devices'
+# (ip -s link) at that moment; bp_conservation then checks, per bridge:
+#   per port P:  rx(P)   = frames P's device received since the reset
+#                done(P) = frames P's device sent (transmitted or, for a
+#                          tap, read by the guest) since the reset
+#   all ports:   sum br_in  = sum br_fwd + sum br_local + drops at br_in
+#                (every frame the bridge took is forwarded once, delivered
+#                to the host, or dropped inside the bridge)
+#                sum br_out = sum br_fwd + frames the host sent through the
+#                bridge device (its tx_packets) + EXTRA
+# EXTRA is what the test knows of its traffic: the copies beyond the first
+# of flooded frames, and frames the bridge or a port sends by itself (STP
+# BPDUs, a port's own IPv6 ND); "?" when the test cannot know it (then
+# sum br_out must be at least the rest, and the remainder is logged).
+# LOCAL, when given: frames the host received through the bridge device
+# (its rx_packets), which brpath counts at br_local, or at br_fwd for a
+# broadcast also forwarded.
+# Devices count skbs; brpath counts segments: a test with GSO sets
+# BP_CONS_UNIT=bytes to compare the devices' bytes instead (brpath's bytes
+# are the skb's).
+declare -gA BP_BASE
+
+# _bp_devstats NS BRIDGE: "DEV rx_packets tx_packets rx_bytes tx_bytes" of
+# BRIDGE and each of its ports, a line each (one namespace entry: they are
+# slow under emulation).
+_bp_devstats() {
+	in_ns "$1" sh -c 'for d in "$1" $(ls "/sys/class/net/$1/brif"); do
+		s=/sys/class/net/$d/statistics
+		echo "$d $(cat $s/rx_packets) $(cat $s/tx_packets) $(cat $s/rx_bytes) $(cat $s/tx_bytes)"
+	done' sh "$2"
+}
+
+# bp_base NS BRIDGE: remember the device counters of BRIDGE and its ports.
+bp_base() {
+	local ns=$1 dev rp tp rb tb
+	while read -r dev rp tp rb tb; do
+		BP_BASE[$ns/$dev]="$rp $tp $rb $tb"
+	done <<<"$(_bp_devstats "$ns" "$2")"
+}
+
+# bp_reset NS BRIDGE: brpath reset BRIDGE, and the device baselines.
+bp_reset() {
+	bp "$1" reset "$2" || fail "brpath reset $2 failed"
+	bp_base "$1" "$2"
+}
+
+# bp_conservation NS BRIDGE [EXTRA [LOCAL]]: the checks above, on a fresh
+# snapshot (BP_JSON).
+bp_conservation() {
+	local ns=$1 br=$2 extra=${3:-0} host=${4:-} unit=${BP_CONS_UNIT:-packets}
+	local dev rp tp rb tb b0 b1 b2 b3 rx done br_rx=0 br_tx=0 ports=0
+	local s_in s_fwd s_local s_out d_in rest
+	declare -A brp
+	bp_snap "$ns"
+	while read -r dev rx done; do
+		brp[$dev]="$rx $done"
+	done <<<"$(jq -r --arg b "$br" --arg u "$unit" '.bridges[] | select(.name == $b) |
+		.ports[] | "\(.name) \(.stages.rx[$u]) \(.stages.done[$u])"' <<<"$BP_JSON")"
+	while read -r dev rp tp rb tb; do
+		[ -n "${BP_BASE[$ns/$dev]:-}" ] ||
+			fail "conservation: no baseline of $dev in $ns (bp_reset or bp_base first)"
+		read -r b0 b1 b2 b3 <<<"${BP_BASE[$ns/$dev]}"
+		if [ "$dev" = "$br" ]; then
+			br_rx=$((rp - b0)) br_tx=$((tp - b1))
+			continue
+		fi
+		[ -n "${brp[$dev]:-}" ] || fail "conservation: port $dev of $br not in show -j"
+		read -r rx done <<<"${brp[$dev]}"
+		if [ "$unit" = bytes ]; then rp=$((rb - b2)) tp=$((tb - b3)); else rp=$((rp - b0)) tp=$((tp - b1)); fi
+		assert_eq "$rp" "$rx" "$dev rx $unit = $unit its device received (ip -s link)"
+		assert_eq "$tp" "$done" "$dev done $unit = $unit its device sent (ip -s link)"
+		ports=$((ports + 1))
+	done <<<"$(_bp_devstats "$ns" "$br")"
+	assert_eq "${#brp[@]}" "$ports" "$br: ports in show -j"
+	read -r s_in s_fwd s_local s_out d_in <<<"$(jq -r --arg b "$br" '.bridges[] |
+		select(.name == $b) | .ports as $p | def s(st): [$p[].stages[st].packets] | add // 0;
+		"\(s("br_in")) \(s("br_fwd")) \(s("br_local")) \(s("br_out")) \([$p[].drops[] | select(.stage == "br_in") | .packets] | add // 0)"' <<<"$BP_JSON")"
+	[ -n "$d_in" ] || fail "conservation: bridge $br not in show -j"
+	assert_eq "$s_in" "$((s_fwd + s_local + d_in))" \
+		"$br: sum br_fwd + br_local + drops at br_in ($s_fwd + $s_local + $d_in) = sum br_in"
+	if [ "$extra" = "?" ]; then
+		rest=$((s_out - s_fwd - br_tx))
+		log "$br: sum br_out $s_out = sum br_fwd $s_fwd + $br_tx the host sent through $br + $rest copies and frames of the bridge's or ports' own"
+		assert_ge 0 "$rest" "$br: sum br_out - sum br_fwd - $br tx_packets"
+	else
+		assert_eq "$((s_fwd + br_tx + extra))" "$s_out" \
+			"$br: sum br_out = sum br_fwd $s_fwd + $br tx_packets $br_tx + $extra"
+	fi
+	if [ -n "$host" ]; then
+		assert_eq "$host" "$br_rx" "$br rx_packets (frames the host received through the bridge)"
+	fi
+}
+
 # nf_mode NS 0|1: 0 = br_netfilter not loaded at all; 1 = loaded, bridged
 # IPv4/IPv6/ARP passed to iptables and nft ip hooks (many KVM hosts' default).
 nf_mode() {

@@ -1,4 +1,5 @@
 #!/bin/bash
+# timeout: 900
 # The study's path: N frames from NIC port ethA through br0 to a router VM
 # (tap0 in, tap1 out), back through br0 to NIC port ethB. Every stage on
 # the way counts exactly N, everything else 0, and every loss budget
@@ -28,7 +29,7 @@ for nf in 0 1; do
 	nf_mode host $nf
 	for size in 64 1500; do
 		step "$N frames of $size bytes, br_netfilter call-iptables=$nf"
-		bp host reset br0
+		bp_reset host br0
 		# A capture on tap0 (like tcpdump) takes copies of what the
 		# tap transmits: they must not count as read by the guest.
 		recv_start host tap0 --outgoing --count "$N" --timeout 60
@@ -52,6 +53,7 @@ for nf in 0 1; do
 			assert_eq 0 "$(bp_drops_total $p)" "$p drops"
 		done
 		assert_closed ethA tap0 tap1 ethB
+		bp_conservation host br0 0 0
 	done
 done
 

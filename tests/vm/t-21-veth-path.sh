@@ -44,7 +44,7 @@ for nf in 0 1; do
 	nf_mode host $nf
 	for size in 64 1500; do
 		step "$N frames of $size bytes through the container, br_netfilter=$nf"
-		bp host reset
+		bp_reset host br0
 		recv_start B eth0 --count "$N" --timeout 60
 		send A eth0 --dst-mac "$C0" --count "$N" --size "$size" \
 			--src-ip 10.0.0.2 --dst-ip 10.0.1.2
@@ -57,6 +57,7 @@ for nf in 0 1; do
 		assert_stages ethB "br_out=$N tx=$N done=$N"
 		assert_eq $((N * size)) "$(bp_stage vethC0 done bytes)" "vethC0 done bytes"
 		assert_closed ethA vethC0 vethC1 ethB
+		bp_conservation host br0 0 0
 	done
 done
 
@@ -75,7 +76,7 @@ ip_ns D link set vethDp name eth0
 ip_ns D link set eth0 address "$MAC_D"
 ip_ns D link set eth0 up
 fdb_static host vethD "$MAC_D"
-bp host reset
+bp_reset host br0
 recv_start D eth0 --count "$N" --timeout 60
 send A eth0 --dst-mac "$MAC_D" --count "$N" --size 64
 recv_wait
@@ -83,3 +84,4 @@ assert_eq "$N" "$RECEIVED" "frames received in D"
 bp_snap host
 assert_stages vethD "br_out=$N tx=$N done=$N"
 assert_closed vethD
+bp_conservation host br0 0 0

@@ -48,6 +48,7 @@ ip_ns C link set eth0 address "$MAC_C" up
 fdb_static host bond0 "$MAC_C"
 
 bp host attach br0
+bp_base host br0
 bp_snap host
 assert_eq other "$(jq -r "$(_bp_port trunk10) | .kind" <<<"$BP_JSON")" "kind of trunk10"
 assert_eq other "$(jq -r "$(_bp_port bond0) | .kind" <<<"$BP_JSON")" "kind of bond0"
@@ -68,9 +69,10 @@ assert_stages ethB "rx=$N br_in=$N br_fwd=$N br_out=$N tx=$N done=$N"
 # The VLAN device's length: without the tag, which its lower device adds.
 assert_eq $((N * 100)) "$(bp_stage trunk10 rx bytes)" "trunk10 rx bytes"
 assert_closed trunk10 ethB
+bp_conservation host br0 0 0
 
 step "$N frames from C through the bond to B"
-bp host reset
+bp_reset host br0
 recv_start B eth0 --count "$N" --timeout 60
 send C eth0 --dst-mac "$MAC_B" --count "$N" --size 100
 recv_wait
@@ -79,3 +81,4 @@ bp_snap host
 assert_stages bond0 "rx=$N br_in=$N br_fwd=$N"
 assert_stages ethB "br_out=$N tx=$N done=$N"
 assert_closed bond0 ethB
+bp_conservation host br0 0 0

@@ -21,6 +21,7 @@ fdb_static host ethA "$MAC_A"
 in_ns A ethtool -K eth0 tso on gso on >/dev/null
 assert_eq on "$(in_ns A ethtool -k eth0 | awk '$1 == "tcp-segmentation-offload:" { print $2 }')" "TSO on A's eth0"
 bp host attach br0 --match "tcp"
+bp_base host br0
 
 # snmp NS FIELD: a Tcp counter of NS (/proc/net/snmp).
 snmp() {
@@ -47,3 +48,5 @@ bp host show br0
 assert_stages ethA "rx=$out br_in=$out br_fwd=$out br_out=$bout tx=$bout done=$bout"
 assert_stages ethB "rx=$bout br_in=$bout br_fwd=$bout br_out=$out tx=$out done=$out"
 assert_closed ethA ethB
+# The devices count skbs (a GSO skb once), brpath segments: bytes agree.
+BP_CONS_UNIT=bytes bp_conservation host br0 0 0

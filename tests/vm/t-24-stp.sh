@@ -23,6 +23,8 @@ _enslave host br0 l0
 _enslave host br1 l1
 bp host attach br0
 bp host attach br1
+bp_base host br0
+bp_base host br1
 ip_ns host link set br0 up
 ip_ns host link set br1 up
 
@@ -44,3 +46,7 @@ assert_stages l1 "rx=$n01 br_in=$n01 br_local=$n01 br_out=$n10 tx=$n10 done=$n10
 assert_eq 0 "$(bp_drops_total l0)" "drops charged to l0 (BPDUs are delivered, not dropped)"
 assert_eq 0 "$(bp_drops_total l1)" "drops charged to l1"
 assert_closed l0 l1
+# Every BPDU a bridge sent is its own (no bridge device tx), and the host
+# received none through either bridge (STP consumed them).
+bp_conservation host br0 "$n01" 0
+bp_conservation host br1 "$n10" 0

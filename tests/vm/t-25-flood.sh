@@ -31,7 +31,7 @@ bp host attach br0
 flood() {
 	local dst=$1 what=$2 local=$3 h id
 	step "$N frames to $what"
-	bp host reset br0
+	bp_reset host br0
 	for h in B C D; do
 		recv_start "$h" eth0 --count "$N" --timeout 20
 		eval "id_$h=$RECV_ID"
@@ -48,6 +48,8 @@ flood() {
 		assert_stages "eth$h" "br_out=$N tx=$N done=$N"
 	done
 	assert_closed ethA ethB ethC ethD
+	# Each frame forwarded once from ethA leaves by 3 ports: 2N copies more.
+	bp_conservation host br0 $((2 * N)) $((local * N))
 	# The host's copy: the bridge device received it, or did not.
 	assert_eq "$((local * N))" "$(( $(dev_stat host br0 rx_packets) - BR_RX0 ))" \
 		"frames br0 (the host) received (ip -s link)"

@@ -33,7 +33,7 @@ for nf in 0 1; do
 	nf_mode host $nf
 
 	step "FULL_RING: the guest stops reading tap0, br_netfilter=$nf"
-	bp host reset
+	bp_reset host br0
 	base=$(dev_stat host tap0 tx_dropped)
 	guest_pause
 	send A eth0 --dst-mac "$VM0" --count "$N" --size 100
@@ -49,6 +49,7 @@ for nf in 0 1; do
 	assert_stages tap0 "br_out=$N tx=$N done=$((N - dropped))"
 	assert_eq "$dropped" "$(bp_drops_total tap0)" "all tap0 drops"
 	assert_closed ethA tap0
+	bp_conservation host br0 0 0
 
 	step "NETFILTER_DROP: nft bridge forward drops every 4th frame, br_netfilter=$nf"
 	in_ns host nft -f - <<-'NFT'
@@ -59,7 +60,7 @@ for nf in 0 1; do
 			}
 		}
 	NFT
-	bp host reset
+	bp_reset host br0
 	recv_start B eth0 --timeout 60
 	send A eth0 --dst-mac "$MAC_B" --count "$N" --size 64
 	recv_wait
@@ -73,10 +74,11 @@ for nf in 0 1; do
 	assert_stages ethA "rx=$N br_in=$N br_fwd=$((N - nftdrops))"
 	assert_stages ethB "br_out=$RECEIVED tx=$RECEIVED done=$RECEIVED"
 	assert_closed ethA ethB
+	bp_conservation host br0 0 0
 
 	step "QDISC_DROP: a small tbf on ethB overflows, br_netfilter=$nf"
 	in_ns host tc qdisc replace dev ethB root tbf rate 8mbit burst 4kb limit 8kb
-	bp host reset
+	bp_reset host br0
 	recv_start B eth0 --timeout 60
 	send A eth0 --dst-mac "$MAC_B" --count "$N" --size 1000
 	recv_wait
@@ -89,4 +91,5 @@ for nf in 0 1; do
 	assert_eq "$qdrops" "$(bp_drops_total ethB)" "all ethB drops"
 	assert_stages ethB "br_out=$N tx=$N done=$RECEIVED"
 	assert_closed ethA ethB
+	bp_conservation host br0 0 0
 done
