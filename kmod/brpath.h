@@ -63,6 +63,16 @@ struct brpath_sum {
 	} drop[BRPATH_SUM_DROPS + BRPATH_STAGE_MAX];
 };
 
+/*
+ * A port's counters at its last reset. Nothing zeroes the per-CPU counters
+ * (a memset from one CPU races the others' increments); a read subtracts
+ * this. Replaced whole under RTNL, read under RCU.
+ */
+struct brpath_base {
+	struct rcu_head rcu;
+	struct brpath_sum sum;
+};
+
 /* The flow filter of a bridge; fixed from attach to detach. */
 enum {
 	BRPATH_M_PROTO = BIT(0),
@@ -129,6 +139,8 @@ struct brpath_port {
 	u64 snap_sig;			/* counters in the last snapshot */
 	bool snap_send;			/* in the snapshot being built */
 	struct rtnl_link_stats64 dev_base;
+	struct brpath_base __rcu *base;	/* NULL: never reset */
+	u32 epoch;			/* +1 per reset, under RTNL */
 	struct rcu_head rcu;
 };
 
@@ -164,7 +176,7 @@ struct brpath_bridge *brpath_bridge_find(const struct net_device *dev);
 int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
 			 u32 sample, u32 gap_us, struct netlink_ext_ack *extack);
 void brpath_bridge_detach(struct brpath_bridge *br);
-void brpath_bridge_reset(struct brpath_bridge *br);
+int brpath_bridge_reset(struct brpath_bridge *br);
 int brpath_port_add(struct brpath_bridge *br, struct net_device *dev);
 void brpath_port_remove(struct brpath_port *port);
 int brpath_port_stack(struct brpath_port *port);
@@ -295,7 +307,8 @@ static __always_inline void brpath_gap_seen(const struct brpath_port *port,
 }
 
 /* stream.c */
-int brpath_stream_set(struct net *net, u32 interval_us);
+int brpath_stream_set(struct net *net, u32 portid, u32 interval_us,
+		      struct netlink_ext_ack *extack);
 int brpath_stream_init(void);
 void brpath_stream_exit(void);
 

@@ -168,7 +168,7 @@ static int brpath_nl_attach(struct sk_buff *skb, struct genl_info *info)
 
 /* DETACH and RESET: one bridge, or every bridge of the namespace. */
 static int brpath_nl_each(struct genl_info *info,
-			  void (*fn)(struct brpath_bridge *br))
+			  int (*fn)(struct brpath_bridge *br))
 {
 	struct net *net = genl_info_net(info);
 	struct brpath_bridge *br, *tmp;
@@ -177,22 +177,31 @@ static int brpath_nl_each(struct genl_info *info,
 	rtnl_lock();
 	if (info->attrs[BRPATH_A_ALL]) {
 		list_for_each_entry_safe(br, tmp, &brpath_bridges, list)
-			if (net_eq(dev_net(br->dev), net))
-				fn(br);
+			if (net_eq(dev_net(br->dev), net)) {
+				err = fn(br);
+				if (err)
+					break;
+			}
 	} else {
 		br = brpath_nl_bridge(net, info->attrs, info->extack);
 		if (IS_ERR(br))
 			err = PTR_ERR(br);
 		else
-			fn(br);
+			err = fn(br);
 	}
 	rtnl_unlock();
 	return err;
 }
 
+static int brpath_detach_one(struct brpath_bridge *br)
+{
+	brpath_bridge_detach(br);
+	return 0;
+}
+
 static int brpath_nl_detach(struct sk_buff *skb, struct genl_info *info)
 {
-	return brpath_nl_each(info, brpath_bridge_detach);
+	return brpath_nl_each(info, brpath_detach_one);
 }
 
 static int brpath_nl_reset(struct sk_buff *skb, struct genl_info *info)
@@ -277,6 +286,7 @@ int brpath_put_port_counters(struct sk_buff *skb, const struct brpath_port *port
 	if (nla_put_u32(skb, BRPATH_PORT_A_IFINDEX, port->dev->ifindex) ||
 	    nla_put_string(skb, BRPATH_PORT_A_NAME, port->dev->name) ||
 	    nla_put_u8(skb, BRPATH_PORT_A_KIND, port->kind) ||
+	    nla_put_u32(skb, BRPATH_PORT_A_EPOCH, port->epoch) ||
 	    brpath_put_stages(skb, sum) ||
 	    brpath_put_drops(skb, sum))
 		return -EMSGSIZE;
@@ -417,7 +427,9 @@ static int brpath_nl_watch(struct sk_buff *skb, struct genl_info *info)
 		return -ERANGE;
 	}
 	rtnl_lock();
-	err = brpath_exiting ? -ESHUTDOWN : brpath_stream_set(genl_info_net(info), interval);
+	err = brpath_exiting ? -ESHUTDOWN :
+	      brpath_stream_set(genl_info_net(info), info->snd_portid, interval,
+				info->extack);
 	rtnl_unlock();
 	return err;
 }

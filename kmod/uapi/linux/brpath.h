@@ -324,6 +324,7 @@ enum brpath_port_attr {
 	BRPATH_PORT_A_DEV_DROPS,	/* nest, enum brpath_dev_drops_attr */
 	BRPATH_PORT_A_LATENCY,		/* nest, enum brpath_latency_attr */
 	BRPATH_PORT_A_COUNTERS,		/* binary, struct brpath_counters */
+	BRPATH_PORT_A_EPOCH,		/* u32, +1 per reset of the port */
 
 	__BRPATH_PORT_A_MAX
 };
