@@ -163,7 +163,7 @@ struct json_object *model_port(const struct nlattr *nest)
 	const struct nlattr *attr;
 	unsigned int kind = BRPATH_PORT_OTHER;
 	const char *name = "?";
-	uint32_t ifindex = 0;
+	uint32_t ifindex = 0, epoch = 0;
 
 	stages = json_object_new_object();
 	drops = json_object_new_array();
@@ -178,6 +178,10 @@ struct json_object *model_port(const struct nlattr *nest)
 		case BRPATH_PORT_A_NAME:
 			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
 				name = mnl_attr_get_str(attr);
+			break;
+		case BRPATH_PORT_A_EPOCH:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				epoch = mnl_attr_get_u32(attr);
 			break;
 		case BRPATH_PORT_A_KIND:
 			if (mnl_attr_validate(attr, MNL_TYPE_U8) == 0 &&
@@ -203,6 +207,7 @@ struct json_object *model_port(const struct nlattr *nest)
 	}
 	json_object_object_add(port, "name", json_object_new_string(name));
 	json_object_object_add(port, "ifindex", json_object_new_int64(ifindex));
+	json_object_object_add(port, "epoch", json_object_new_int64(epoch));
 	json_object_object_add(port, "kind", json_object_new_string(port_kind_names[kind]));
 	json_object_object_add(port, "stages", stages);
 	json_object_object_add(port, "drops", drops);
