@@ -427,7 +427,6 @@ static int __net_init brpath_stream_net_init(struct net *net)
 static void __net_exit brpath_stream_net_exit(struct net *net)
 {
 	struct brpath_stream *st = net_generic(net, brpath_stream_id);
-
 	struct brpath_reader *r, *tmp;
 
 	brpath_stream_stop(st);
