@@ -235,6 +235,8 @@ void brpath_lat_add(const struct brpath_port *port, const struct sk_buff *skb,
 		    enum brpath_lat_stage stage, bool last);
 void brpath_lat_forget(const struct sk_buff *skb);
 void brpath_lat_clear(struct brpath_bridge *br, u8 idx);
+int brpath_lat_put_from(struct sk_buff *skb, const struct brpath_port *port,
+			struct brpath_lat_bucket *buf, unsigned long *pos);
 int brpath_lat_put(struct sk_buff *skb, const struct brpath_port *port,
 		   struct brpath_lat_bucket *buf);
 

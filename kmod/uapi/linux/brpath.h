@@ -56,7 +56,12 @@
  *   Each message: BRPATH_A_BRIDGE_IFINDEX, BRPATH_A_BRIDGE_NAME, the
  *   bridge's BRPATH_A_MATCH and BRPATH_A_GAP_US if it has them, and one
  *   BRPATH_A_PORT nest of enum brpath_port_attr (none for a bridge without
- *   ports).
+ *   ports). A port too big for one message (its BRPATH_PORT_A_LATENCY
+ *   nests: up to ~67 kB) comes in several, one right after the other: the
+ *   first with everything but the histograms that did not fit, the next
+ *   ones with only BRPATH_PORT_A_IFINDEX, _NAME, _KIND, _EPOCH and more
+ *   BRPATH_PORT_A_LATENCY nests, each (ingress port, stage) in one message
+ *   only: a port whose ifindex is that of the port just before continues it.
  *
  * BRPATH_CMD_WATCH (doit, CAP_NET_ADMIN in the initial user namespace)
  *   Request: BRPATH_A_INTERVAL_US (u32, 1000..10000000, or 0 to stop).
