@@ -438,6 +438,12 @@ int brpath_bridge_reset(struct brpath_bridge *br)
 		if (!base)
 			return -ENOMEM;
 		brpath_port_read_raw(port, &base->sum);
+		/*
+		 * The epoch goes with the baseline it names: a snapshot built
+		 * during the reset reads both from one pointer, never the new
+		 * baseline with the old epoch or the other way round.
+		 */
+		base->sum.epoch = port->epoch + 1;
 		old = rtnl_dereference(port->base);
 		rcu_assign_pointer(port->base, base);
 		if (old)
@@ -529,6 +535,7 @@ void brpath_port_read(const struct brpath_port *port, struct brpath_sum *sum)
 	base = rcu_dereference_check(port->base, lockdep_rtnl_is_held());
 	if (!base)
 		return;
+	sum->epoch = base->sum.epoch;
 	/* Raw counters only grow: no difference is negative but a merged drop's. */
 	for (stage = 0; stage < BRPATH_STAGE_MAX; stage++) {
 		sum->packets[stage] -= min(sum->packets[stage], base->sum.packets[stage]);

@@ -57,6 +57,7 @@ struct brpath_sum {
 	u64 bytes[BRPATH_STAGE_MAX];
 	u64 drops;
 	unsigned int ndrops;
+	u32 epoch;		/* of the baseline subtracted: read with it */
 	struct {
 		u32 key;
 		u64 packets;

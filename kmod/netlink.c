@@ -286,7 +286,7 @@ int brpath_put_port_counters(struct sk_buff *skb, const struct brpath_port *port
 	if (nla_put_u32(skb, BRPATH_PORT_A_IFINDEX, port->dev->ifindex) ||
 	    nla_put_string(skb, BRPATH_PORT_A_NAME, port->dev->name) ||
 	    nla_put_u8(skb, BRPATH_PORT_A_KIND, port->kind) ||
-	    nla_put_u32(skb, BRPATH_PORT_A_EPOCH, port->epoch) ||
+	    nla_put_u32(skb, BRPATH_PORT_A_EPOCH, sum->epoch) ||
 	    brpath_put_stages(skb, sum) ||
 	    brpath_put_drops(skb, sum))
 		return -EMSGSIZE;

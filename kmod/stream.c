@@ -157,7 +157,7 @@ static int brpath_snap_put(struct brpath_snap *sn, const struct brpath_port *por
 	if (nla_put_u32(sn->msg, BRPATH_PORT_A_IFINDEX, port->dev->ifindex) ||
 	    nla_put_string(sn->msg, BRPATH_PORT_A_NAME, port->dev->name) ||
 	    nla_put_u8(sn->msg, BRPATH_PORT_A_KIND, port->kind) ||
-	    nla_put_u32(sn->msg, BRPATH_PORT_A_EPOCH, READ_ONCE(port->epoch)) ||
+	    nla_put_u32(sn->msg, BRPATH_PORT_A_EPOCH, scratch->sum.epoch) ||
 	    nla_put(sn->msg, BRPATH_PORT_A_COUNTERS, sizeof(c), &c) ||
 	    (scratch->sum.drops && brpath_put_drops(sn->msg, &scratch->sum)) ||
 	    (latency && brpath_lat_put(sn->msg, port, scratch->buckets))) {

@@ -260,6 +260,7 @@ static void emit(struct watch *w)
 		const char *name = json_object_get_string(json_object_object_get(port, "name"));
 		struct json_object *prev = NULL, *delta, *drops = NULL;
 		uint64_t p[BRPATH_STAGE_MAX], b[BRPATH_STAGE_MAX], moved = 0;
+		bool rebased = false;
 		char key[64];
 
 		port_key(port, key, sizeof(key));
@@ -270,6 +271,7 @@ static void emit(struct watch *w)
 				errf("%s: %s: counters restarted (reset, or a new port of that name): taken from zero",
 				     w->host ? "record" : "watch", key);
 			w->rebased++;
+			rebased = true;
 			prev = NULL;
 			json_object_object_del(w->prev_drops, key);
 		}
@@ -287,6 +289,9 @@ static void emit(struct watch *w)
 		}
 		/* After the first line, watch writes the ports that moved. */
 		if (!moved && w->written && !w->top) {
+			/* Nothing since the restart: its baseline all the same. */
+			if (rebased)
+				json_object_object_add(w->prev, key, json_object_get(port));
 			json_object_put(drops);
 			continue;
 		}
