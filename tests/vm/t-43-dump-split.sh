@@ -7,6 +7,7 @@
 # one message and the same histograms as show -j.
 #
 #   A1..A8 --ethA1..8-- br0 --vethB-- B (netem rate 20mbit)
+# timeout: 600
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/brpath.sh"
 

@@ -6,7 +6,7 @@
 # under a running watch (one line, exit 1).
 #
 #   A --ethA-- br0 --vethB-- B
-# timeout: 900
+# timeout: 1500
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/brpath.sh"
 
