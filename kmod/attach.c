@@ -253,6 +253,7 @@ static void brpath_port_free_rcu(struct rcu_head *head)
 	brpath_gap_port_free(port);
 	kvfree(port->lat);
 	free_percpu(port->pcpu);
+	kfree(rcu_dereference_protected(port->base, true));
 	kfree(port);
 }
 
@@ -441,21 +442,37 @@ void brpath_bridge_detach(struct brpath_bridge *br)
 	call_rcu(&br->rcu, brpath_bridge_free_rcu);
 }
 
-void brpath_bridge_reset(struct brpath_bridge *br)
+static void brpath_port_read_raw(const struct brpath_port *port,
+				 struct brpath_sum *sum);
+
+/*
+ * Counters since now: a baseline for each port (taken from a summed read,
+ * nothing zeroed, so no increment racing on another CPU is lost or kept)
+ * and a new epoch. Histogram buckets are atomics: a reset of them loses
+ * nothing either (an increment falls before or after it). Under RTNL.
+ */
+int brpath_bridge_reset(struct brpath_bridge *br)
 {
+	struct brpath_base *base, *old;
 	struct brpath_port *port;
-	int cpu;
 
-	/* Racing increments on other CPUs may survive; documented in README. */
+	ASSERT_RTNL();
 	list_for_each_entry(port, &br->ports, list) {
-		for_each_possible_cpu(cpu) {
-			struct brpath_pcpu *pc = per_cpu_ptr(port->pcpu, cpu);
-
-			memset(pc->stage, 0, sizeof(pc->stage));
-			u64_stats_set(&pc->drops, 0);
-			memset(pc->drop_packets, 0, sizeof(pc->drop_packets));
-			memset(pc->drop_other, 0, sizeof(pc->drop_other));
-		}
+		base = kmalloc(sizeof(*base), GFP_KERNEL);
+		if (!base)
+			return -ENOMEM;
+		brpath_port_read_raw(port, &base->sum);
+		/*
+		 * The epoch goes with the baseline it names: a snapshot built
+		 * during the reset reads both from one pointer, never the new
+		 * baseline with the old epoch or the other way round.
+		 */
+		base->sum.epoch = port->epoch + 1;
+		old = rtnl_dereference(port->base);
+		rcu_assign_pointer(port->base, base);
+		if (old)
+			kfree_rcu(old, rcu);
+		WRITE_ONCE(port->epoch, port->epoch + 1);
 		brpath_port_base(port);
 		brpath_gap_reset(port);
 		port->snap_sig = U64_MAX;
@@ -464,6 +481,7 @@ void brpath_bridge_reset(struct brpath_bridge *br)
 		if (port->lat_idx < BRPATH_LAT_INS)
 			brpath_lat_clear(br, port->lat_idx);
 	}
+	return 0;
 }
 
 static void brpath_sum_drop(struct brpath_sum *sum, u32 key, u64 packets)
@@ -486,39 +504,80 @@ add:
 	sum->drop[i].packets += packets;
 }
 
-/* Sum the per-CPU counters of a port into @sum. */
-void brpath_port_read(const struct brpath_port *port, struct brpath_sum *sum)
+/*
+ * Sum the per-CPU counters of a port into @sum, each CPU's in one
+ * u64_stats retry loop: on 32-bit no counter is read torn.
+ */
+static void brpath_port_read_raw(const struct brpath_port *port,
+				 struct brpath_sum *sum)
 {
+	u64 packets[BRPATH_STAGE_MAX], bytes[BRPATH_STAGE_MAX];
+	u64 other[BRPATH_STAGE_MAX], slot[BRPATH_DROP_SLOTS], drops;
 	unsigned int stage, i, start;
-	u64 packets, bytes;
-	u32 key;
+	u32 key[BRPATH_DROP_SLOTS];
 	int cpu;
 
 	memset(sum, 0, offsetof(struct brpath_sum, drop));
 	for_each_possible_cpu(cpu) {
 		const struct brpath_pcpu *pc = per_cpu_ptr(port->pcpu, cpu);
 
+		do {
+			start = u64_stats_fetch_begin(&pc->syncp);
+			for (stage = 0; stage < BRPATH_STAGE_MAX; stage++) {
+				packets[stage] = u64_stats_read(&pc->stage[stage].packets);
+				bytes[stage] = u64_stats_read(&pc->stage[stage].bytes);
+				other[stage] = u64_stats_read(&pc->drop_other[stage]);
+			}
+			drops = u64_stats_read(&pc->drops);
+			for (i = 0; i < BRPATH_DROP_SLOTS; i++) {
+				key[i] = READ_ONCE(pc->drop_key[i]);
+				slot[i] = u64_stats_read(&pc->drop_packets[i]);
+			}
+		} while (u64_stats_fetch_retry(&pc->syncp, start));
 		for (stage = 0; stage < BRPATH_STAGE_MAX; stage++) {
-			do {
-				start = u64_stats_fetch_begin(&pc->syncp);
-				packets = u64_stats_read(&pc->stage[stage].packets);
-				bytes = u64_stats_read(&pc->stage[stage].bytes);
-			} while (u64_stats_fetch_retry(&pc->syncp, start));
-			sum->packets[stage] += packets;
-			sum->bytes[stage] += bytes;
-			packets = u64_stats_read(&pc->drop_other[stage]);
-			if (packets)
+			sum->packets[stage] += packets[stage];
+			sum->bytes[stage] += bytes[stage];
+			if (other[stage])
 				brpath_sum_drop(sum, brpath_drop_key(stage, SKB_DROP_REASON_MAX),
-						packets);
+						other[stage]);
 		}
-		sum->drops += u64_stats_read(&pc->drops);
-		for (i = 0; i < BRPATH_DROP_SLOTS; i++) {
-			key = READ_ONCE(pc->drop_key[i]);
-			packets = u64_stats_read(&pc->drop_packets[i]);
-			if (key && packets)
-				brpath_sum_drop(sum, key, packets);
-		}
+		sum->drops += drops;
+		for (i = 0; i < BRPATH_DROP_SLOTS; i++)
+			if (key[i] && slot[i])
+				brpath_sum_drop(sum, key[i], slot[i]);
 	}
+}
+
+/* A port's counters since its last reset, into @sum. Under RCU or RTNL. */
+void brpath_port_read(const struct brpath_port *port, struct brpath_sum *sum)
+{
+	const struct brpath_base *base;
+	unsigned int stage, i, j, n;
+	u64 was;
+
+	brpath_port_read_raw(port, sum);
+	base = rcu_dereference_check(port->base, lockdep_rtnl_is_held());
+	if (!base)
+		return;
+	sum->epoch = base->sum.epoch;
+	/* Raw counters only grow: no difference is negative but a merged drop's. */
+	for (stage = 0; stage < BRPATH_STAGE_MAX; stage++) {
+		sum->packets[stage] -= min(sum->packets[stage], base->sum.packets[stage]);
+		sum->bytes[stage] -= min(sum->bytes[stage], base->sum.bytes[stage]);
+	}
+	sum->drops -= min(sum->drops, base->sum.drops);
+	for (i = 0, n = 0; i < sum->ndrops; i++) {
+		was = 0;
+		for (j = 0; j < base->sum.ndrops; j++)
+			if (base->sum.drop[j].key == sum->drop[i].key)
+				was = base->sum.drop[j].packets;
+		if (sum->drop[i].packets <= was)
+			continue;
+		sum->drop[n].key = sum->drop[i].key;
+		sum->drop[n].packets = sum->drop[i].packets - was;
+		n++;
+	}
+	sum->ndrops = n;
 }
 
 /*

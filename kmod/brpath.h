@@ -57,10 +57,21 @@ struct brpath_sum {
 	u64 bytes[BRPATH_STAGE_MAX];
 	u64 drops;
 	unsigned int ndrops;
+	u32 epoch;		/* of the baseline subtracted: read with it */
 	struct {
 		u32 key;
 		u64 packets;
 	} drop[BRPATH_SUM_DROPS + BRPATH_STAGE_MAX];
+};
+
+/*
+ * A port's counters at its last reset. Nothing zeroes the per-CPU counters
+ * (a memset from one CPU races the others' increments); a read subtracts
+ * this. Replaced whole under RTNL, read under RCU.
+ */
+struct brpath_base {
+	struct rcu_head rcu;
+	struct brpath_sum sum;
 };
 
 /* The flow filter of a bridge; fixed from attach to detach. */
@@ -129,6 +140,8 @@ struct brpath_port {
 	u64 snap_sig;			/* counters in the last snapshot */
 	bool snap_send;			/* in the snapshot being built */
 	struct rtnl_link_stats64 dev_base;
+	struct brpath_base __rcu *base;	/* NULL: never reset */
+	u32 epoch;			/* +1 per reset, under RTNL */
 	struct rcu_head rcu;
 };
 
@@ -164,7 +177,7 @@ struct brpath_bridge *brpath_bridge_find(const struct net_device *dev);
 int brpath_bridge_attach(struct net_device *dev, struct brpath_match *match,
 			 u32 sample, u32 gap_us, struct netlink_ext_ack *extack);
 void brpath_bridge_detach(struct brpath_bridge *br);
-void brpath_bridge_reset(struct brpath_bridge *br);
+int brpath_bridge_reset(struct brpath_bridge *br);
 int brpath_port_add(struct brpath_bridge *br, struct net_device *dev);
 void brpath_port_remove(struct brpath_port *port);
 int brpath_port_stack(struct brpath_port *port);
@@ -226,6 +239,8 @@ void brpath_lat_add(const struct brpath_port *port, const struct sk_buff *skb,
 		    enum brpath_lat_stage stage, bool last);
 void brpath_lat_forget(const struct sk_buff *skb);
 void brpath_lat_clear(struct brpath_bridge *br, u8 idx);
+int brpath_lat_put_from(struct sk_buff *skb, const struct brpath_port *port,
+			struct brpath_lat_bucket *buf, unsigned long *pos);
 int brpath_lat_put(struct sk_buff *skb, const struct brpath_port *port,
 		   struct brpath_lat_bucket *buf);
 
@@ -298,7 +313,8 @@ static __always_inline void brpath_gap_seen(const struct brpath_port *port,
 }
 
 /* stream.c */
-int brpath_stream_set(struct net *net, u32 interval_us);
+int brpath_stream_set(struct net *net, u32 portid, u32 interval_us,
+		      struct netlink_ext_ack *extack);
 int brpath_stream_init(void);
 void brpath_stream_exit(void);
 

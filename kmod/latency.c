@@ -157,20 +157,26 @@ static int brpath_lat_put_one(struct sk_buff *skb, const struct brpath_port *in,
 	    nla_put_u64_64bit(skb, BRPATH_LAT_A_MAX_NS,
 			      atomic64_read(&lat->max[in->lat_idx][stage]),
 			      BRPATH_LAT_A_PAD) ||
-	    nla_put(skb, BRPATH_LAT_A_BUCKETS, n * sizeof(*buf), buf))
+	    nla_put(skb, BRPATH_LAT_A_BUCKETS, n * sizeof(*buf), buf)) {
+		if (nest)
+			nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
+	}
 	nla_nest_end(skb, nest);
 	return 0;
 }
 
 /*
  * Under RTNL or RCU: the histograms of @port, one nest per (ingress port,
- * stage).
+ * stage), from the @*pos'th (ingress port, stage) on, counted over the
+ * timed ingress ports in list order. On -EMSGSIZE, @*pos is the first that
+ * did not fit; those before it are in @skb, whole.
  */
-int brpath_lat_put(struct sk_buff *skb, const struct brpath_port *port,
-		   struct brpath_lat_bucket *buf)
+int brpath_lat_put_from(struct sk_buff *skb, const struct brpath_port *port,
+			struct brpath_lat_bucket *buf, unsigned long *pos)
 {
 	const struct brpath_port *in;
+	unsigned long k = 0;
 	unsigned int stage;
 
 	if (!port->lat)
@@ -178,9 +184,24 @@ int brpath_lat_put(struct sk_buff *skb, const struct brpath_port *port,
 	list_for_each_entry_rcu(in, &port->br->ports, list, lockdep_rtnl_is_held()) {
 		if (in->lat_idx >= BRPATH_LAT_INS)
 			continue;
-		for (stage = 0; stage < BRPATH_LAT_STAGE_MAX; stage++)
-			if (brpath_lat_put_one(skb, in, port->lat, stage, buf))
+		for (stage = 0; stage < BRPATH_LAT_STAGE_MAX; stage++, k++) {
+			if (k < *pos)
+				continue;
+			if (brpath_lat_put_one(skb, in, port->lat, stage, buf)) {
+				*pos = k;
 				return -EMSGSIZE;
+			}
+		}
 	}
+	*pos = k;
 	return 0;
+}
+
+/* Under RTNL or RCU: every histogram of @port. */
+int brpath_lat_put(struct sk_buff *skb, const struct brpath_port *port,
+		   struct brpath_lat_bucket *buf)
+{
+	unsigned long pos = 0;
+
+	return brpath_lat_put_from(skb, port, buf, &pos);
 }

@@ -168,7 +168,7 @@ static int brpath_nl_attach(struct sk_buff *skb, struct genl_info *info)
 
 /* DETACH and RESET: one bridge, or every bridge of the namespace. */
 static int brpath_nl_each(struct genl_info *info,
-			  void (*fn)(struct brpath_bridge *br))
+			  int (*fn)(struct brpath_bridge *br))
 {
 	struct net *net = genl_info_net(info);
 	struct brpath_bridge *br, *tmp;
@@ -177,22 +177,31 @@ static int brpath_nl_each(struct genl_info *info,
 	rtnl_lock();
 	if (info->attrs[BRPATH_A_ALL]) {
 		list_for_each_entry_safe(br, tmp, &brpath_bridges, list)
-			if (net_eq(dev_net(br->dev), net))
-				fn(br);
+			if (net_eq(dev_net(br->dev), net)) {
+				err = fn(br);
+				if (err)
+					break;
+			}
 	} else {
 		br = brpath_nl_bridge(net, info->attrs, info->extack);
 		if (IS_ERR(br))
 			err = PTR_ERR(br);
 		else
-			fn(br);
+			err = fn(br);
 	}
 	rtnl_unlock();
 	return err;
 }
 
+static int brpath_detach_one(struct brpath_bridge *br)
+{
+	brpath_bridge_detach(br);
+	return 0;
+}
+
 static int brpath_nl_detach(struct sk_buff *skb, struct genl_info *info)
 {
-	return brpath_nl_each(info, brpath_bridge_detach);
+	return brpath_nl_each(info, brpath_detach_one);
 }
 
 static int brpath_nl_reset(struct sk_buff *skb, struct genl_info *info)
@@ -277,19 +286,30 @@ int brpath_put_port_counters(struct sk_buff *skb, const struct brpath_port *port
 	if (nla_put_u32(skb, BRPATH_PORT_A_IFINDEX, port->dev->ifindex) ||
 	    nla_put_string(skb, BRPATH_PORT_A_NAME, port->dev->name) ||
 	    nla_put_u8(skb, BRPATH_PORT_A_KIND, port->kind) ||
+	    nla_put_u32(skb, BRPATH_PORT_A_EPOCH, sum->epoch) ||
 	    brpath_put_stages(skb, sum) ||
 	    brpath_put_drops(skb, sum))
 		return -EMSGSIZE;
 	return 0;
 }
 
-/* One port of @br, or only @br itself when it has no port. */
+/*
+ * One port of @br, or only @br itself when it has no port: 0, or -EMSGSIZE
+ * and nothing in @skb. With @split, a port whose histograms do not all fit
+ * ends the message after those that do (1; @*lat_pos: the first left out),
+ * provided it holds something of the port. With @cont, the message goes
+ * on with the port's histograms from @*lat_pos: the port nest holds only
+ * its identity and BRPATH_PORT_A_LATENCY nests.
+ */
 static int brpath_fill_port(struct sk_buff *skb, struct netlink_callback *cb,
 			    const struct brpath_bridge *br,
 			    const struct brpath_port *port,
-			    struct brpath_scratch *scratch)
+			    struct brpath_scratch *scratch, bool cont, bool split,
+			    unsigned long *lat_pos)
 {
+	unsigned long from = *lat_pos;
 	struct nlattr *nest;
+	int ret = 0;
 	void *hdr;
 
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
@@ -304,17 +324,31 @@ static int brpath_fill_port(struct sk_buff *skb, struct netlink_callback *cb,
 		goto err_cancel;
 	if (!port)
 		goto out;
-	brpath_port_read(port, &scratch->sum);
 	nest = nla_nest_start(skb, BRPATH_A_PORT);
-	if (!nest ||
-	    brpath_put_port_counters(skb, port, &scratch->sum) ||
-	    brpath_put_dev_drops(skb, port) ||
-	    brpath_lat_put(skb, port, scratch->buckets))
+	if (!nest)
 		goto err_cancel;
+	if (cont) {
+		if (nla_put_u32(skb, BRPATH_PORT_A_IFINDEX, port->dev->ifindex) ||
+		    nla_put_string(skb, BRPATH_PORT_A_NAME, port->dev->name) ||
+		    nla_put_u8(skb, BRPATH_PORT_A_KIND, port->kind) ||
+		    nla_put_u32(skb, BRPATH_PORT_A_EPOCH, port->epoch))
+			goto err_cancel;
+	} else {
+		brpath_port_read(port, &scratch->sum);
+		if (brpath_put_port_counters(skb, port, &scratch->sum) ||
+		    brpath_put_dev_drops(skb, port))
+			goto err_cancel;
+	}
+	if (brpath_lat_put_from(skb, port, scratch->buckets, lat_pos)) {
+		/* A continuation that holds no histogram holds nothing. */
+		if (!split || (cont && *lat_pos == from))
+			goto err_cancel;
+		ret = 1;
+	}
 	nla_nest_end(skb, nest);
 out:
 	genlmsg_end(skb, hdr);
-	return 0;
+	return ret;
 
 err_cancel:
 	genlmsg_cancel(skb, hdr);
@@ -325,9 +359,13 @@ err_cancel:
  * The dump's items are ports, and bridges without a port, each named by
  * (bridge ifindex, port ifindex or 0). cb->args[0..1] hold the last item
  * sent and cb->args[2] whether there is one: the next call resumes after
- * that item, wherever it now is. Items that come or go between two calls
- * shift nothing; the dump is flagged NLM_F_DUMP_INTR (brpath_config_gen),
- * and if the last item sent is gone, it ends there.
+ * that item, wherever it now is. A port too big for a message on its own
+ * (latency histograms: up to ~67 kB) is split: cb->args[3] is then 1 + the
+ * first of its (ingress port, stage) histograms not sent yet, and the next
+ * call goes on with the rest of that item before the next one. Items that
+ * come or go between two calls shift nothing; the dump is flagged
+ * NLM_F_DUMP_INTR (brpath_config_gen), and if the last item sent is gone,
+ * it ends there.
  */
 struct brpath_dump {
 	struct netlink_callback *cb;
@@ -342,21 +380,37 @@ static int brpath_dump_one(struct sk_buff *skb, struct brpath_dump *d,
 {
 	struct netlink_callback *cb = d->cb;
 	long brx = br->dev->ifindex, portx = port ? port->dev->ifindex : 0;
+	unsigned long pos = 0;
 	int err;
 
 	if (d->skipping) {
-		if (cb->args[0] == brx && cb->args[1] == portx)
-			d->skipping = false;
-		return 0;
+		if (cb->args[0] != brx || cb->args[1] != portx)
+			return 0;
+		d->skipping = false;
+		if (!cb->args[3] || !port)
+			return 0;
+		/* The rest of this port's histograms. */
+		pos = cb->args[3] - 1;
+		err = brpath_fill_port(skb, cb, br, port, d->scratch, true, true, &pos);
+		goto sent;
 	}
-	err = brpath_fill_port(skb, cb, br, port, d->scratch);
-	if (err)
-		/* Something was sent: the next call goes on from this item. */
-		return skb->len ? 1 : err;
+	err = brpath_fill_port(skb, cb, br, port, d->scratch, false, false, &pos);
+	/* Something was sent: the next call goes on from this item. */
+	if (err && skb->len)
+		return 1;
+	/* Too big for a message on its own: split. */
+	if (err) {
+		pos = 0;
+		err = brpath_fill_port(skb, cb, br, port, d->scratch, false, true, &pos);
+	}
+sent:
+	if (err < 0)
+		return err;
 	cb->args[0] = brx;
 	cb->args[1] = portx;
 	cb->args[2] = 1;
-	return 0;
+	cb->args[3] = err ? pos + 1 : 0;
+	return err;
 }
 
 static int brpath_nl_dump_ports(struct sk_buff *skb, struct netlink_callback *cb)
@@ -417,7 +471,9 @@ static int brpath_nl_watch(struct sk_buff *skb, struct genl_info *info)
 		return -ERANGE;
 	}
 	rtnl_lock();
-	err = brpath_exiting ? -ESHUTDOWN : brpath_stream_set(genl_info_net(info), interval);
+	err = brpath_exiting ? -ESHUTDOWN :
+	      brpath_stream_set(genl_info_net(info), info->snd_portid, interval,
+				info->extack);
 	rtnl_unlock();
 	return err;
 }

@@ -15,11 +15,19 @@
  * stage counters as one binary attribute, so a snapshot of a thousand
  * ports fits a default socket buffer.
  *
+ * Each reader's interval is kept by its netlink port id until it asks for
+ * 0 or closes its socket (NETLINK_URELEASE); the stream runs at the
+ * shortest and says so in every snapshot (BRPATH_A_INTERVAL_US): a reader
+ * that asked for a longer one takes every so many. One reader's request
+ * changes no other's.
+ *
  * The packet path raises a port's bit in its bridge's per-CPU "moved"
  * bitmap; a snapshot takes the bits and reads only those ports' counters,
  * so an idle port costs nothing per interval, on any number of CPUs.
  */
 #include <linux/hrtimer.h>
+#include <linux/mutex.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -37,11 +45,25 @@
  * since every allocation is zeroed (init_on_alloc, Debian's default).
  */
 #define BRPATH_SNAP_HDR_SIZE	(4 * nla_total_size_64bit(sizeof(u64)) + \
-				 nla_total_size(sizeof(u32)) + nla_total_size(0) + \
+				 2 * nla_total_size(sizeof(u32)) + nla_total_size(0) + \
 				 nla_total_size(sizeof(u32)) + nla_total_size(IFNAMSIZ))
 #define BRPATH_SNAP_PORT_SIZE	256
 
+/* One reader's request. */
+struct brpath_reader {
+	struct list_head list;
+	u32 portid;
+	u32 interval_us;
+};
+
+/* Readers a namespace keeps at most: each is a socket of CAP_NET_ADMIN. */
+#define BRPATH_READERS_MAX	64
+
 struct brpath_stream {
+	struct mutex lock;		/* readers, and starting or stopping */
+	struct list_head readers;
+	unsigned int nreaders;
+	u32 interval_us;		/* the readers' shortest, 0: none */
 	struct hrtimer timer;
 	struct work_struct work;
 	struct net *net;
@@ -104,6 +126,7 @@ static int brpath_snap_new(struct brpath_snap *sn, const struct brpath_bridge *b
 	    nla_put_u64_64bit(msg, BRPATH_A_TIME_NS, sn->now, BRPATH_A_PAD) ||
 	    nla_put_u64_64bit(msg, BRPATH_A_REALTIME_NS, sn->real, BRPATH_A_PAD) ||
 	    nla_put_u32(msg, BRPATH_A_NPORTS, sn->nports) ||
+	    nla_put_u32(msg, BRPATH_A_INTERVAL_US, READ_ONCE(sn->st->interval_us)) ||
 	    (sn->full && nla_put_flag(msg, BRPATH_A_FULL)) ||
 	    (br && (nla_put_u32(msg, BRPATH_A_BRIDGE_IFINDEX, br->dev->ifindex) ||
 		    nla_put_string(msg, BRPATH_A_BRIDGE_NAME, br->dev->name)))) {
@@ -134,6 +157,7 @@ static int brpath_snap_put(struct brpath_snap *sn, const struct brpath_port *por
 	if (nla_put_u32(sn->msg, BRPATH_PORT_A_IFINDEX, port->dev->ifindex) ||
 	    nla_put_string(sn->msg, BRPATH_PORT_A_NAME, port->dev->name) ||
 	    nla_put_u8(sn->msg, BRPATH_PORT_A_KIND, port->kind) ||
+	    nla_put_u32(sn->msg, BRPATH_PORT_A_EPOCH, scratch->sum.epoch) ||
 	    nla_put(sn->msg, BRPATH_PORT_A_COUNTERS, sizeof(c), &c) ||
 	    (scratch->sum.drops && brpath_put_drops(sn->msg, &scratch->sum)) ||
 	    (latency && brpath_lat_put(sn->msg, port, scratch->buckets))) {
@@ -280,27 +304,112 @@ static void brpath_stream_stop(struct brpath_stream *st)
 	cancel_work_sync(&st->work);
 }
 
-/*
- * Under RTNL: start, change or (interval 0) stop the namespace's stream.
- * The next snapshot is a full one, for the reader that asked.
- */
-int brpath_stream_set(struct net *net, u32 interval_us)
+/* Run at the readers' shortest interval; the next snapshot is full. */
+static void brpath_stream_apply(struct brpath_stream *st)
 {
-	struct brpath_stream *st = net_generic(net, brpath_stream_id);
+	struct brpath_reader *r;
+	u32 interval = 0;
 
-	if (!st->scratch) {
-		st->scratch = kmalloc(sizeof(*st->scratch), GFP_KERNEL_ACCOUNT);
-		if (!st->scratch)
-			return -ENOMEM;
-	}
+	lockdep_assert_held(&st->lock);
+	list_for_each_entry(r, &st->readers, list)
+		if (!interval || r->interval_us < interval)
+			interval = r->interval_us;
 	brpath_stream_stop(st);
-	WRITE_ONCE(st->interval_ns, (u64)interval_us * NSEC_PER_USEC);
+	WRITE_ONCE(st->interval_us, interval);
+	WRITE_ONCE(st->interval_ns, (u64)interval * NSEC_PER_USEC);
 	st->full_next = true;
-	if (interval_us)
+	if (interval)
 		hrtimer_start(&st->timer, ns_to_ktime(st->interval_ns),
 			      HRTIMER_MODE_REL_SOFT);
-	return 0;
 }
+
+static struct brpath_reader *brpath_reader_find(struct brpath_stream *st, u32 portid)
+{
+	struct brpath_reader *r;
+
+	list_for_each_entry(r, &st->readers, list)
+		if (r->portid == portid)
+			return r;
+	return NULL;
+}
+
+static void brpath_reader_del(struct brpath_stream *st, struct brpath_reader *r)
+{
+	list_del(&r->list);
+	st->nreaders--;
+	kfree(r);
+}
+
+/*
+ * The reader at @portid wants snapshots every @interval_us, or (0) no
+ * more: its own request only. The next snapshot is a full one, for it.
+ */
+int brpath_stream_set(struct net *net, u32 portid, u32 interval_us,
+		      struct netlink_ext_ack *extack)
+{
+	struct brpath_stream *st = net_generic(net, brpath_stream_id);
+	struct brpath_reader *r;
+	int err = 0;
+
+	mutex_lock(&st->lock);
+	if (!st->scratch) {
+		st->scratch = kmalloc(sizeof(*st->scratch), GFP_KERNEL_ACCOUNT);
+		if (!st->scratch) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	r = brpath_reader_find(st, portid);
+	if (!interval_us) {
+		if (r)
+			brpath_reader_del(st, r);
+	} else if (r) {
+		r->interval_us = interval_us;
+	} else if (st->nreaders >= BRPATH_READERS_MAX) {
+		NL_SET_ERR_MSG(extack, "too many readers");
+		err = -EBUSY;
+		goto out;
+	} else {
+		r = kmalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+		if (!r) {
+			err = -ENOMEM;
+			goto out;
+		}
+		r->portid = portid;
+		r->interval_us = interval_us;
+		list_add_tail(&r->list, &st->readers);
+		st->nreaders++;
+	}
+	brpath_stream_apply(st);
+out:
+	mutex_unlock(&st->lock);
+	return err;
+}
+
+/* A generic netlink socket closed: its request, if any, goes with it. */
+static int brpath_stream_release(struct notifier_block *nb, unsigned long event,
+				 void *ptr)
+{
+	struct netlink_notify *n = ptr;
+	struct brpath_stream *st;
+	struct brpath_reader *r;
+
+	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
+		return NOTIFY_DONE;
+	st = net_generic(n->net, brpath_stream_id);
+	mutex_lock(&st->lock);
+	r = brpath_reader_find(st, n->portid);
+	if (r) {
+		brpath_reader_del(st, r);
+		brpath_stream_apply(st);
+	}
+	mutex_unlock(&st->lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block brpath_stream_nb = {
+	.notifier_call = brpath_stream_release,
+};
 
 static int __net_init brpath_stream_net_init(struct net *net)
 {
@@ -309,6 +418,8 @@ static int __net_init brpath_stream_net_init(struct net *net)
 	hrtimer_init(&st->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	st->timer.function = brpath_stream_tick;
 	INIT_WORK(&st->work, brpath_stream_work);
+	mutex_init(&st->lock);
+	INIT_LIST_HEAD(&st->readers);
 	st->net = net;
 	return 0;
 }
@@ -316,8 +427,11 @@ static int __net_init brpath_stream_net_init(struct net *net)
 static void __net_exit brpath_stream_net_exit(struct net *net)
 {
 	struct brpath_stream *st = net_generic(net, brpath_stream_id);
+	struct brpath_reader *r, *tmp;
 
 	brpath_stream_stop(st);
+	list_for_each_entry_safe(r, tmp, &st->readers, list)
+		brpath_reader_del(st, r);
 	kfree(st->scratch);
 }
 
@@ -330,10 +444,18 @@ static struct pernet_operations brpath_stream_net_ops = {
 
 int __init brpath_stream_init(void)
 {
-	return register_pernet_subsys(&brpath_stream_net_ops);
+	int err = register_pernet_subsys(&brpath_stream_net_ops);
+
+	if (err)
+		return err;
+	err = netlink_register_notifier(&brpath_stream_nb);
+	if (err)
+		unregister_pernet_subsys(&brpath_stream_net_ops);
+	return err;
 }
 
 void brpath_stream_exit(void)
 {
+	netlink_unregister_notifier(&brpath_stream_nb);
 	unregister_pernet_subsys(&brpath_stream_net_ops);
 }

@@ -42,6 +42,13 @@ int64_t stage_drops(struct json_object *port, unsigned int stage);
 struct json_object *model_bridge(struct json_object *model, unsigned int ifindex,
 				 const char *name);
 void model_budget(struct json_object *port);
+/*
+ * Whether the counters of port @now (model_port()) continue those of @prev:
+ * same ifindex, same epoch (resets) and no counter lower. If not, a reader
+ * of deltas takes them from zero again (a reset; a port re-created under
+ * the same name, as when a VM restarts or migrates back).
+ */
+bool port_continues(struct json_object *prev, struct json_object *now);
 uint64_t lat_bucket_ns(unsigned int index);
 void lat_summary(const uint32_t *counts, uint64_t max_ns, uint64_t *samples,
 		 uint64_t pct[3]);

@@ -57,6 +57,30 @@ static int64_t stage_count(struct json_object *port, enum brpath_stage stage,
 }
 
 /* Frames of @port dropped at @stage, from its "drops" list. */
+bool port_continues(struct json_object *prev, struct json_object *now)
+{
+	struct json_object *ps = json_object_object_get(prev, "stages");
+	struct json_object *ns = json_object_object_get(now, "stages");
+	static const char *const fields[] = { "packets", "bytes" };
+	unsigned int i, f;
+
+	if (json_object_get_int64(json_object_object_get(prev, "ifindex")) !=
+	    json_object_get_int64(json_object_object_get(now, "ifindex")) ||
+	    json_object_get_int64(json_object_object_get(prev, "epoch")) !=
+	    json_object_get_int64(json_object_object_get(now, "epoch")))
+		return false;
+	for (i = 0; i < BRPATH_STAGE_MAX; i++) {
+		struct json_object *a = json_object_object_get(ps, stage_names[i]);
+		struct json_object *b = json_object_object_get(ns, stage_names[i]);
+
+		for (f = 0; f < 2; f++)
+			if (json_object_get_uint64(json_object_object_get(b, fields[f])) <
+			    json_object_get_uint64(json_object_object_get(a, fields[f])))
+				return false;
+	}
+	return true;
+}
+
 int64_t stage_drops(struct json_object *port, unsigned int stage)
 {
 	struct json_object *drops = json_object_object_get(port, "drops");

@@ -83,14 +83,100 @@ int nl_open(struct nl *nl)
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, BRPATH_GENL_NAME);
 	nl->mcgrp_snapshots = 0;
 	nl->mcgrp_events = 0;
-	if (nl_talk(nl, nlh, family_cb, nl, NULL) < 0 || !nl->family) {
-		if (errno == ENOENT || !nl->family)
+	/* Only ENOENT means the family is not there: EPERM and others say so. */
+	if (nl_talk(nl, nlh, family_cb, nl, NULL) < 0) {
+		if (errno == ENOENT)
 			return errf("kernel module not loaded (generic netlink family \"%s\" not found); load it with: modprobe brpath (or insmod kmod/brpath.ko)",
 				    BRPATH_GENL_NAME);
 		return errf("looking up generic netlink family \"%s\": %s",
 			    BRPATH_GENL_NAME, strerror(errno));
 	}
+	if (!nl->family)
+		return errf("looking up generic netlink family \"%s\": no family id in the answer",
+			    BRPATH_GENL_NAME);
 	return 0;
+}
+
+bool nl_stamp_attr(const struct nlattr *attr, struct nl_stamp *st)
+{
+	uint64_t *v;
+
+	switch (mnl_attr_get_type(attr)) {
+	case BRPATH_A_SEQ:
+		v = &st->seq;
+		break;
+	case BRPATH_A_TIME_NS:
+		v = &st->time_ns;
+		break;
+	case BRPATH_A_REALTIME_NS:
+		v = &st->real_ns;
+		break;
+	default:
+		return false;
+	}
+	if (mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
+		*v = mnl_attr_get_u64(attr);
+	return true;
+}
+
+static int notify_group_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *attr, *group, *a;
+	uint32_t *id = data;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) != CTRL_ATTR_MCAST_GROUPS)
+			continue;
+		mnl_attr_for_each_nested(group, attr) {
+			const char *name = NULL;
+			uint32_t gid = 0;
+
+			mnl_attr_for_each_nested(a, group) {
+				if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME &&
+				    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+					name = mnl_attr_get_str(a);
+				if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID &&
+				    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+					gid = mnl_attr_get_u32(a);
+			}
+			if (name && !strcmp(name, "notify"))
+				*id = gid;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+int nl_join_ctrl_notify(struct nl *nl)
+{
+	struct nlmsghdr *nlh;
+	uint32_t id = 0;
+
+	nlh = put_header(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, NLM_F_ACK);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "nlctrl");
+	if (nl_talk(nl, nlh, notify_group_cb, &id, NULL) < 0)
+		return -1;
+	if (!id) {
+		errno = ENOENT;
+		return -1;
+	}
+	return mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &id, sizeof(id));
+}
+
+bool nl_family_gone(const struct nlmsghdr *nlh)
+{
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+
+	if (nlh->nlmsg_type != GENL_ID_CTRL ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*genl)) ||
+	    genl->cmd != CTRL_CMD_DELFAMILY)
+		return false;
+	mnl_attr_for_each(attr, nlh, sizeof(*genl))
+		if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_NAME &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0 &&
+		    !strcmp(mnl_attr_get_str(attr), BRPATH_GENL_NAME))
+			return true;
+	return false;
 }
 
 void nl_close(struct nl *nl)

@@ -3,6 +3,7 @@
 #define BRPATH_NL_H
 
 #include <libmnl/libmnl.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct nl {
@@ -23,5 +24,16 @@ int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	    const char *what);
 void nl_fail(const struct nl *nl, const char *what);
 int nl_put_bridge(struct nlmsghdr *nlh, const char *bridge);
+
+/* The stamps every snapshot and event carries. */
+struct nl_stamp {
+	uint64_t seq, time_ns, real_ns;
+};
+/* @attr into @st if it is BRPATH_A_SEQ, _TIME_NS or _REALTIME_NS: true. */
+bool nl_stamp_attr(const struct nlattr *attr, struct nl_stamp *st);
+/* Join nlctrl's "notify" group, to hear of the family going (rmmod). */
+int nl_join_ctrl_notify(struct nl *nl);
+/* True if @nlh is nlctrl's CTRL_CMD_DELFAMILY of the brpath family. */
+bool nl_family_gone(const struct nlmsghdr *nlh);
 
 #endif

@@ -323,7 +323,7 @@ static void kernel_line(struct record *r, uint64_t seq, uint64_t time_ns,
 /* A message of the events group: one "kernel" line. */
 static int kernel_event_cb(const struct nlmsghdr *nlh, void *data)
 {
-	uint64_t seq = 0, time_ns = 0, real_ns = 0;
+	struct nl_stamp stamp = { 0 };
 	const struct nlattr *attr;
 	struct record *r = data;
 	struct json_object *o;
@@ -336,19 +336,9 @@ static int kernel_event_cb(const struct nlmsghdr *nlh, void *data)
 		const uint8_t *mac;
 		char buf[32];
 
+		if (nl_stamp_attr(attr, &stamp))
+			continue;
 		switch (mnl_attr_get_type(attr)) {
-		case BRPATH_A_SEQ:
-			if (mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
-				seq = mnl_attr_get_u64(attr);
-			break;
-		case BRPATH_A_TIME_NS:
-			if (mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
-				time_ns = mnl_attr_get_u64(attr);
-			break;
-		case BRPATH_A_REALTIME_NS:
-			if (mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
-				real_ns = mnl_attr_get_u64(attr);
-			break;
 		case BRPATH_A_EVENT:
 			if (mnl_attr_validate(attr, MNL_TYPE_U8) == 0 &&
 			    mnl_attr_get_u8(attr) < BRPATH_EVENT_MAX)
@@ -398,8 +388,9 @@ static int kernel_event_cb(const struct nlmsghdr *nlh, void *data)
 		}
 	}
 	/* An event of a newer module than this tool: skipped, not fatal. */
-	if (seq && type >= 0)
-		kernel_line(r, seq, time_ns, real_ns, event_names[type], o);
+	if (stamp.seq && type >= 0)
+		kernel_line(r, stamp.seq, stamp.time_ns, stamp.real_ns,
+			    event_names[type], o);
 	json_object_put(o);
 	return MNL_CB_OK;
 }

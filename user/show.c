@@ -163,7 +163,7 @@ struct json_object *model_port(const struct nlattr *nest)
 	const struct nlattr *attr;
 	unsigned int kind = BRPATH_PORT_OTHER;
 	const char *name = "?";
-	uint32_t ifindex = 0;
+	uint32_t ifindex = 0, epoch = 0;
 
 	stages = json_object_new_object();
 	drops = json_object_new_array();
@@ -178,6 +178,10 @@ struct json_object *model_port(const struct nlattr *nest)
 		case BRPATH_PORT_A_NAME:
 			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
 				name = mnl_attr_get_str(attr);
+			break;
+		case BRPATH_PORT_A_EPOCH:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				epoch = mnl_attr_get_u32(attr);
 			break;
 		case BRPATH_PORT_A_KIND:
 			if (mnl_attr_validate(attr, MNL_TYPE_U8) == 0 &&
@@ -203,12 +207,37 @@ struct json_object *model_port(const struct nlattr *nest)
 	}
 	json_object_object_add(port, "name", json_object_new_string(name));
 	json_object_object_add(port, "ifindex", json_object_new_int64(ifindex));
+	json_object_object_add(port, "epoch", json_object_new_int64(epoch));
 	json_object_object_add(port, "kind", json_object_new_string(port_kind_names[kind]));
 	json_object_object_add(port, "stages", stages);
 	json_object_object_add(port, "drops", drops);
 	json_object_object_add(port, "latency", latency);
 	model_budget(port);
 	return port;
+}
+
+/*
+ * A port whose histograms do not fit one message comes in several, one
+ * after the other: the first with its counters, the others with its
+ * identity and more BRPATH_PORT_A_LATENCY nests, added to the first.
+ */
+static void add_port(struct json_object *ports, struct json_object *port)
+{
+	size_t n = json_object_array_length(ports);
+	struct json_object *last = n ? json_object_array_get_idx(ports, n - 1) : NULL;
+	struct json_object *lat, *more;
+	size_t i;
+
+	if (!last || json_object_get_int64(json_object_object_get(last, "ifindex")) !=
+		     json_object_get_int64(json_object_object_get(port, "ifindex"))) {
+		json_object_array_add(ports, port);
+		return;
+	}
+	lat = json_object_object_get(last, "latency");
+	more = json_object_object_get(port, "latency");
+	for (i = 0; i < json_object_array_length(more); i++)
+		json_object_array_add(lat, json_object_get(json_object_array_get_idx(more, i)));
+	json_object_put(port);
 }
 
 static int port_cb(const struct nlmsghdr *nlh, void *data)
@@ -254,8 +283,7 @@ static int port_cb(const struct nlmsghdr *nlh, void *data)
 	if (gap_us)
 		json_object_object_add(br, "gap_us", json_object_new_uint64(gap_us));
 	if (port)
-		json_object_array_add(json_object_object_get(br, "ports"),
-				      model_port(port));
+		add_port(json_object_object_get(br, "ports"), model_port(port));
 	return MNL_CB_OK;
 }
 

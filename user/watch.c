@@ -220,15 +220,13 @@ static void remember(struct watch *w)
 	}
 }
 
-/* top shows every port it knows, watch the ports this snapshot carries. */
+/* top shows every port it knows, watch the ports that changed since its last line. */
 static struct json_object *emitted_ports(struct watch *w)
 {
 	struct json_object *list;
 
-	if (!w->top)
-		return json_object_get(w->ports);
 	list = json_object_new_array();
-	json_object_object_foreach(w->known, key, port) {
+	json_object_object_foreach(w->top ? w->known : w->pending, key, port) {
 		(void)key;
 		json_object_array_add(list, json_object_get(port));
 	}
@@ -240,7 +238,6 @@ static void emit(struct watch *w)
 	struct json_object *line = NULL, *list = NULL, *ports;
 	size_t i, j, rows = 0;
 
-	remember(w);
 	ports = emitted_ports(w);
 
 	if (!w->csv || w->top) {
@@ -263,10 +260,22 @@ static void emit(struct watch *w)
 		const char *name = json_object_get_string(json_object_object_get(port, "name"));
 		struct json_object *prev = NULL, *delta, *drops = NULL;
 		uint64_t p[BRPATH_STAGE_MAX], b[BRPATH_STAGE_MAX], moved = 0;
+		bool rebased = false;
 		char key[64];
 
 		port_key(port, key, sizeof(key));
 		json_object_object_get_ex(w->prev, key, &prev);
+		/* Counters that restarted: deltas from zero, not near 2^64. */
+		if (prev && !port_continues(prev, port)) {
+			if (!w->top)
+				errf("%s: %s: counters restarted (reset, or a new port of that name): taken from zero",
+				     w->host ? "record" : "watch", key);
+			w->rebased++;
+			rebased = true;
+			prev = NULL;
+			json_object_object_del(w->prev_drops, key);
+		}
+		prev = json_object_object_get(prev, "stages");
 		for (j = 0; j < BRPATH_STAGE_MAX; j++) {
 			p[j] = stage_value(stages, stage_names[j], "packets") -
 			       stage_value(prev, stage_names[j], "packets");
@@ -280,6 +289,9 @@ static void emit(struct watch *w)
 		}
 		/* After the first line, watch writes the ports that moved. */
 		if (!moved && w->written && !w->top) {
+			/* Nothing since the restart: its baseline all the same. */
+			if (rebased)
+				json_object_object_add(w->prev, key, json_object_get(port));
 			json_object_put(drops);
 			continue;
 		}
@@ -296,7 +308,7 @@ static void emit(struct watch *w)
 			json_object_object_add(s, "bytes", json_object_new_uint64(b[j]));
 			json_object_object_add(delta, stage_names[j], s);
 		}
-		json_object_object_add(w->prev, key, json_object_get(stages));
+		json_object_object_add(w->prev, key, json_object_get(port));
 		if (list) {
 			struct json_object *o = json_object_new_object();
 
@@ -312,6 +324,13 @@ static void emit(struct watch *w)
 			json_object_put(delta);
 			json_object_put(drops);
 		}
+	}
+	/* top's first snapshot is totals since attach: its baseline, not a table. */
+	if (line && w->top && !w->prev_time_ns) {
+		json_object_put(line);
+		json_object_put(ports);
+		w->prev_time_ns = w->time_ns;
+		return;
 	}
 	if (line && w->top)
 		top_print(w, list);
@@ -329,13 +348,42 @@ static void emit(struct watch *w)
 		w->missed_line = 0;
 }
 
+/*
+ * A reader that asked for a longer interval than the stream runs at (another
+ * reader asked for a shorter one) writes a line when its own is over: the
+ * ports that changed in the snapshots between are kept in pending, and
+ * counters are cumulative, so the line holds all of it.
+ */
+static bool due(const struct watch *w)
+{
+	uint64_t want = (uint64_t)w->want_us * 1000, half = (uint64_t)w->stream_us * 500;
+
+	if (!w->prev_time_ns || !w->stream_us || w->stream_us >= w->want_us)
+		return true;
+	return w->time_ns + half >= w->prev_time_ns + want;
+}
+
 /* The snapshot being gathered is over: write it if it came whole. */
 static void finish(struct watch *w)
 {
+	char key[64];
+	size_t i;
+
 	if (!w->ports)
 		return;
 	if (w->got == w->nports) {
-		emit(w);
+		remember(w);
+		for (i = 0; i < json_object_array_length(w->ports); i++) {
+			struct json_object *port = json_object_array_get_idx(w->ports, i);
+
+			json_object_object_add(w->pending, port_key(port, key, sizeof(key)),
+					       json_object_get(port));
+		}
+		if (due(w)) {
+			emit(w);
+			json_object_put(w->pending);
+			w->pending = json_object_new_object();
+		}
 	} else {
 		w->missed++;
 		w->missed_line++;
@@ -346,29 +394,33 @@ static void finish(struct watch *w)
 
 static int snapshot_cb(const struct nlmsghdr *nlh, void *data)
 {
-	uint64_t seq = 0, time_ns = 0, real_ns = 0;
+	struct nl_stamp stamp = { 0 };
 	const struct nlattr *attr;
 	struct watch *w = data;
 	const char *br = "?";
-	uint32_t nports = 0;
+	uint32_t nports = 0, interval = 0;
 	struct json_object *o;
 	bool full = false;
+	uint64_t seq;
 
+	/* nlctrl's notify group: the family going away is the module's rmmod. */
+	if (nlh->nlmsg_type == GENL_ID_CTRL) {
+		if (!nl_family_gone(nlh))
+			return MNL_CB_OK;
+		w->gone = true;
+		return MNL_CB_STOP;
+	}
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct genlmsghdr)))
+		return MNL_CB_OK;
 	if (((struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->cmd != BRPATH_CMD_SNAPSHOT)
 		return w->other_cb ? w->other_cb(nlh, w->other_data) : MNL_CB_OK;
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (nl_stamp_attr(attr, &stamp))
+			continue;
 		switch (mnl_attr_get_type(attr)) {
-		case BRPATH_A_SEQ:
-			if (mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
-				seq = mnl_attr_get_u64(attr);
-			break;
-		case BRPATH_A_TIME_NS:
-			if (mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
-				time_ns = mnl_attr_get_u64(attr);
-			break;
-		case BRPATH_A_REALTIME_NS:
-			if (mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
-				real_ns = mnl_attr_get_u64(attr);
+		case BRPATH_A_INTERVAL_US:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				interval = mnl_attr_get_u32(attr);
 			break;
 		case BRPATH_A_NPORTS:
 			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
@@ -383,6 +435,7 @@ static int snapshot_cb(const struct nlmsghdr *nlh, void *data)
 			break;
 		}
 	}
+	seq = stamp.seq;
 	if (!seq)
 		return MNL_CB_OK;
 	if (!w->ports || seq != w->seq) {
@@ -394,8 +447,9 @@ static int snapshot_cb(const struct nlmsghdr *nlh, void *data)
 		}
 		w->have_seq = true;
 		w->seq = seq;
-		w->time_ns = time_ns;
-		w->real_ns = real_ns;
+		w->time_ns = stamp.time_ns;
+		w->real_ns = stamp.real_ns;
+		w->stream_us = interval;
 		w->nports = nports;
 		w->full = full;
 		w->got = 0;
@@ -427,14 +481,28 @@ int watch_start(struct watch *w, struct nl *nl, uint32_t interval_us,
 	if (rcvbuf && setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUF,
 				 &rcvbuf, sizeof(rcvbuf)) < 0)
 		return errf("%s: --rcvbuf: %s", what, strerror(errno));
-	nlh = nl_request(nl, BRPATH_CMD_WATCH, NLM_F_ACK);
-	mnl_attr_put_u32(nlh, BRPATH_A_INTERVAL_US, interval_us);
-	if (nl_talk(nl, nlh, NULL, NULL, what))
-		return -1;
+	/* Without it, a rmmod leaves a reader waiting for ever. */
+	if (nl_join_ctrl_notify(nl) < 0)
+		return errf("%s: joining nlctrl's notify group: %s", what, strerror(errno));
+	w->want_us = interval_us;
 	w->prev = json_object_new_object();
 	w->prev_drops = json_object_new_object();
 	w->known = json_object_new_object();
-	return 0;
+	w->pending = json_object_new_object();
+	/* The first snapshot may come before the ACK: taken, not dropped. */
+	nlh = nl_request(nl, BRPATH_CMD_WATCH, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, BRPATH_A_INTERVAL_US, interval_us);
+	if (nl_talk(nl, nlh, snapshot_cb, w, what))
+		return -1;
+	return watch_gone(w, what);
+}
+
+int watch_gone(const struct watch *w, const char *what)
+{
+	if (!w->gone)
+		return 0;
+	return errf("%s: the kernel module was unloaded (generic netlink family \"%s\" removed)",
+		    what, BRPATH_GENL_NAME);
 }
 
 int watch_receive(struct watch *w, struct nl *nl, const char *what)
@@ -452,7 +520,7 @@ int watch_receive(struct watch *w, struct nl *nl, const char *what)
 	}
 	if (mnl_cb_run(nl->buf, len, 0, 0, snapshot_cb, w) < 0 && errno != EINTR)
 		return errf("%s: bad message: %s", what, strerror(errno));
-	return 0;
+	return watch_gone(w, what);
 }
 
 void watch_end(struct watch *w)
@@ -462,7 +530,8 @@ void watch_end(struct watch *w)
 	json_object_put(w->prev);
 	json_object_put(w->prev_drops);
 	json_object_put(w->known);
-	w->prev = w->prev_drops = w->known = NULL;
+	json_object_put(w->pending);
+	w->prev = w->prev_drops = w->known = w->pending = NULL;
 }
 
 /* Subscribe, start the stream and write snapshots until told to stop. */
@@ -485,13 +554,17 @@ static int stream(struct watch *w, const char *file, uint32_t interval,
 		goto out_close;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (watch_start(w, &nl, interval, rcvbuf, what))
+	if (watch_start(w, &nl, interval, rcvbuf, what)) {
+		watch_end(w);
 		goto out;
+	}
 	if (w->csv)
 		fprintf(w->out, "seq,time_ns,realtime_ns,missed,bridge,port,stage,packets,bytes\n");
 	while (!stop && !w->error && (!w->limit || w->written < w->limit))
-		if (watch_receive(w, &nl, what))
-			break;
+		if (watch_receive(w, &nl, what)) {
+			watch_end(w);
+			goto out;
+		}
 	watch_end(w);
 	if (fflush(w->out) || w->error) {
 		errf("watch: writing %s: %s", file ? file : "stdout",

@@ -22,10 +22,15 @@ struct watch {
 	bool have_seq;
 	uint64_t seq, time_ns, real_ns;	/* the snapshot being gathered */
 	uint32_t nports, got;
+	uint32_t want_us;		/* the interval this reader asked for */
+	uint32_t stream_us;		/* the one the stream runs at (snapshots say) */
+	uint64_t rebased;		/* ports whose counters restarted */
+	bool gone;			/* the module went (rmmod) */
+	struct json_object *pending;	/* "bridge/port" -> changed since the last line */
 	bool full;			/* it holds every port */
 	struct json_object *ports;	/* its ports, from model_port() */
 	struct json_object *known;	/* "bridge/port" -> its last port object */
-	struct json_object *prev;	/* "bridge/port" -> last stages written */
+	struct json_object *prev;	/* "bridge/port" -> port of the last line */
 	struct json_object *prev_drops;	/* "bridge/port" -> last drops written */
 	int error;			/* errno of a failed write */
 	/* Other messages on the socket (record: the events group). */
@@ -40,6 +45,8 @@ int watch_start(struct watch *w, struct nl *nl, uint32_t interval_us,
 		int rcvbuf, const char *what);
 /* Read one datagram of snapshots and write what completes; -1: fatal. */
 int watch_receive(struct watch *w, struct nl *nl, const char *what);
+/* The module went (rmmod): one line, -1. */
+int watch_gone(const struct watch *w, const char *what);
 /* Forget a snapshot cut short by the stop (not missed) and free state. */
 void watch_end(struct watch *w);
 

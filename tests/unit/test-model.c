@@ -179,6 +179,35 @@ static unsigned int bucket_of(uint64_t ns)
 	return 8 + 8 * (e - 3) + ((ns >> (e - 3)) & 7);
 }
 
+/* A reader of deltas takes counters from zero again when they restarted. */
+static void test_port_continues(void **state)
+{
+	static const int64_t before[BRPATH_STAGE_MAX] = { 100, 100, 100, 100, 100, 100 };
+	static const int64_t after[BRPATH_STAGE_MAX] = { 150, 150, 150, 150, 150, 150 };
+	static const int64_t fewer[BRPATH_STAGE_MAX] = { 150, 150, 150, 150, 150, 3 };
+	struct json_object *prev = port_with(before, NULL, NULL, 0);
+	struct json_object *now = port_with(after, NULL, NULL, 0);
+	struct json_object *low = port_with(fewer, NULL, NULL, 0);
+
+	(void)state;
+	/* Same port, same epoch, counters grew. */
+	assert_true(port_continues(prev, now));
+	/* A reset: the epoch moved, even with counters that grew again. */
+	json_object_object_add(now, "epoch", json_object_new_int64(1));
+	assert_false(port_continues(prev, now));
+	json_object_object_add(prev, "epoch", json_object_new_int64(1));
+	assert_true(port_continues(prev, now));
+	/* The same name re-created: another ifindex. */
+	json_object_object_add(now, "ifindex", json_object_new_int64(8));
+	assert_false(port_continues(prev, now));
+	/* A module without epochs: a counter that went down. */
+	json_object_object_add(low, "epoch", json_object_new_int64(1));
+	assert_false(port_continues(prev, low));
+	json_object_put(prev);
+	json_object_put(now);
+	json_object_put(low);
+}
+
 static void test_latency_buckets(void **state)
 {
 	static const uint64_t values[] = {
@@ -313,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_drop_in_wrong_stage_is_unexplained),
 		cmocka_unit_test(test_bridge_find_or_create),
 		cmocka_unit_test(test_text_output),
+		cmocka_unit_test(test_port_continues),
 		cmocka_unit_test(test_latency_buckets),
 		cmocka_unit_test(test_latency_percentiles),
 		cmocka_unit_test(test_latency_clamped_to_max),

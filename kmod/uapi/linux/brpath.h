@@ -40,8 +40,12 @@
  *   ENOENT when the bridge is not attached.
  *
  * BRPATH_CMD_RESET (doit, CAP_NET_ADMIN)
- *   Request: as DETACH. Zeroes the counters; the device drop baseline is
- *   taken again.
+ *   Request: as DETACH. Counters restart from zero: each port keeps the
+ *   summed counters of the reset as a baseline that every read subtracts
+ *   (nothing the packet path increments is zeroed under it, so no frame
+ *   counted on another CPU during the reset is lost or kept), bumps its
+ *   BRPATH_PORT_A_EPOCH and clears its latency histograms; the device drop
+ *   baseline is taken again.
  *
  * BRPATH_CMD_GET_PORT (dump, anyone in the namespace)
  *   One message per port of every attached bridge, bridges in attach order,
@@ -52,13 +56,24 @@
  *   Each message: BRPATH_A_BRIDGE_IFINDEX, BRPATH_A_BRIDGE_NAME, the
  *   bridge's BRPATH_A_MATCH and BRPATH_A_GAP_US if it has them, and one
  *   BRPATH_A_PORT nest of enum brpath_port_attr (none for a bridge without
- *   ports).
+ *   ports). A port too big for one message (its BRPATH_PORT_A_LATENCY
+ *   nests: up to ~67 kB) comes in several, one right after the other: the
+ *   first with everything but the histograms that did not fit, the next
+ *   ones with only BRPATH_PORT_A_IFINDEX, _NAME, _KIND, _EPOCH and more
+ *   BRPATH_PORT_A_LATENCY nests, each (ingress port, stage) in one message
+ *   only: a port whose ifindex is that of the port just before continues it.
  *
  * BRPATH_CMD_WATCH (doit, CAP_NET_ADMIN in the initial user namespace)
  *   Request: BRPATH_A_INTERVAL_US (u32, 1000..10000000, or 0 to stop).
- *   Starts (or changes, or stops) snapshots of the caller's namespace on
- *   the multicast group BRPATH_MCGRP_SNAPSHOTS. Join the group first:
- *   snapshots stop by themselves once the group has no member.
+ *   Starts (or changes, or stops) the caller's request for snapshots of its
+ *   namespace on the multicast group BRPATH_MCGRP_SNAPSHOTS. Requests are
+ *   kept per requesting socket (netlink port id), at most 64 a namespace
+ *   (EBUSY), until the socket asks for 0 or closes: one reader's request
+ *   changes no other's. The stream runs at the shortest interval requested
+ *   and says which in every snapshot (BRPATH_A_INTERVAL_US); a reader that
+ *   asked for a longer one takes every so many (counters are cumulative).
+ *   Join the group first: snapshots stop by themselves once the group has
+ *   no member. Snapshots can arrive before this request's ACK.
  *
  * BRPATH_CMD_SNAPSHOT (multicast only, group "snapshots")
  *   Every interval, the ports of the namespace's attached bridges whose
@@ -67,11 +82,14 @@
  *   snapshot, +1 each), BRPATH_A_TIME_NS (u64, CLOCK_MONOTONIC),
  *   BRPATH_A_REALTIME_NS (u64, CLOCK_REALTIME read with it, so series of two
  *   hosts and QEMU's event times can be put on one axis), BRPATH_A_NPORTS
- *   (u32, ports in this snapshot, over all its messages), BRPATH_A_FULL
+ *   (u32, ports in this snapshot, over all its messages), BRPATH_A_INTERVAL_US
+ *   (u32, the interval the stream runs at now), BRPATH_A_FULL
  *   (flag) when the snapshot holds every port, BRPATH_A_BRIDGE_IFINDEX and
  *   BRPATH_A_BRIDGE_NAME, then one BRPATH_A_PORT nest per port:
- *   BRPATH_PORT_A_IFINDEX, _NAME, _KIND, BRPATH_PORT_A_COUNTERS (struct
- *   brpath_counters, cumulative), the BRPATH_PORT_A_DROP nests and, once a
+ *   BRPATH_PORT_A_IFINDEX, _NAME, _KIND, _EPOCH, BRPATH_PORT_A_COUNTERS
+ *   (struct brpath_counters, cumulative since the reset of that epoch:
+ *   a reader keys its last counters on ifindex and epoch, not the name,
+ *   and takes them again when either changes), the BRPATH_PORT_A_DROP nests and, once a
  *   second and in full snapshots, the BRPATH_PORT_A_LATENCY nests of every
  *   port of a bridge that times frames, changed or not (left out of a port
  *   whose histograms do not fit a message). A snapshot without a port is
@@ -324,6 +342,7 @@ enum brpath_port_attr {
 	BRPATH_PORT_A_DEV_DROPS,	/* nest, enum brpath_dev_drops_attr */
 	BRPATH_PORT_A_LATENCY,		/* nest, enum brpath_latency_attr */
 	BRPATH_PORT_A_COUNTERS,		/* binary, struct brpath_counters */
+	BRPATH_PORT_A_EPOCH,		/* u32, +1 per RESET of the port (0 at attach) */
 
 	__BRPATH_PORT_A_MAX
 };
