@@ -209,6 +209,9 @@ void brpath_peer_hash_del(struct brpath_port *port);
 int brpath_probes_get(struct brpath_port *port, unsigned int probes);
 void brpath_probes_put(struct brpath_port *port, unsigned int probes);
 void brpath_probes_sync(void);
+void brpath_linger_start(void);
+void brpath_probes_release(void);
+void brpath_probes_exit(void);
 
 /* match.c */
 extern const struct nla_policy brpath_match_policy[BRPATH_MATCH_A_MAX + 1];
@@ -267,6 +270,7 @@ static inline void brpath_event_frame(const struct brpath_port *port,
 /* fdb.c: MACs moving between the ports of attached bridges */
 int brpath_fdb_get(void);
 void brpath_fdb_put(void);
+void brpath_fdb_release(void);
 
 /*
  * gap.c: attach --gap, the first frame after every silence of the flow

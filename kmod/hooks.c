@@ -17,8 +17,10 @@
 #include <linux/if_bridge.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/percpu.h>
+#include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <linux/tracepoint.h>
+#include <linux/workqueue.h>
 
 #include "brpath.h"
 #include "compat.h"
@@ -577,6 +579,7 @@ struct brpath_probe {
 	void *func;
 	struct tracepoint *tp;
 	unsigned int users;		/* ports that need it; under RTNL */
+	bool registered;		/* may outlive its users: see below */
 };
 
 /* consume_skb, net_dev_xmit and the others are not exported: found by name. */
@@ -605,7 +608,7 @@ static int brpath_probe_use(unsigned int i)
 	int err;
 
 	ASSERT_RTNL();
-	if (p->users++)
+	if (p->users++ || p->registered)
 		return 0;
 	if (!p->tp)
 		for_each_kernel_tracepoint(brpath_probe_find, NULL);
@@ -613,8 +616,59 @@ static int brpath_probe_use(unsigned int i)
 	if (err) {
 		p->users--;
 		pr_err("cannot register a probe on tracepoint %s: %d\n", p->name, err);
+		return err;
 	}
-	return err;
+	p->registered = true;
+	return 0;
+}
+
+/*
+ * A probe whose last port went stays registered for BRPATH_LINGER: every
+ * registration and unregistration patches the kernel's text and waits for
+ * a grace period (30 to 50 ms each under emulation), so a bridge attached
+ * and detached in a loop, or the only port of a kind coming and going,
+ * would pay it each time. A lingering probe finds no port and returns.
+ */
+#define BRPATH_LINGER HZ
+
+static void brpath_linger_fn(struct work_struct *work)
+{
+	rtnl_lock();
+	brpath_probes_release();
+	rtnl_unlock();
+}
+
+static DECLARE_DELAYED_WORK(brpath_linger, brpath_linger_fn);
+
+/* Under RTNL: a probe or the FDB lost its last user. */
+void brpath_linger_start(void)
+{
+	mod_delayed_work(system_wq, &brpath_linger, BRPATH_LINGER);
+}
+
+/* Under RTNL: unregister what no port uses any longer, now. */
+void brpath_probes_release(void)
+{
+	struct brpath_probe *p;
+
+	ASSERT_RTNL();
+	for (p = brpath_probes; p < brpath_probes + BRPATH_PROBE_MAX; p++) {
+		if (p->users || !p->registered)
+			continue;
+		tracepoint_probe_unregister(p->tp, p->func, NULL);
+		p->registered = false;
+	}
+	brpath_fdb_release();
+}
+
+/* Module exit, after every bridge was detached: no probe is left. */
+void brpath_probes_exit(void)
+{
+	cancel_delayed_work_sync(&brpath_linger);
+	rtnl_lock();
+	brpath_probes_release();
+	rtnl_unlock();
+	brpath_probes_sync();
 }
 
 static void brpath_probe_unuse(unsigned int i)
@@ -623,7 +677,7 @@ static void brpath_probe_unuse(unsigned int i)
 
 	ASSERT_RTNL();
 	if (!--p->users)
-		tracepoint_probe_unregister(p->tp, p->func, NULL);
+		brpath_linger_start();
 }
 
 /*
@@ -647,8 +701,8 @@ int brpath_probes_get(struct brpath_port *port, unsigned int probes)
 	return 0;
 
 err_put:
+	/* They linger (unregistered later, synchronised at exit). */
 	brpath_probes_put(port, got);
-	brpath_probes_sync();
 	return err;
 }
 
