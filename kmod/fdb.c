@@ -15,7 +15,8 @@
  *
  * Neither runs per frame: the tracepoint fires when a MAC is first learned
  * or moves, the notification when an entry is deleted or moves, and both
- * are registered only while a bridge is attached. Entries a user added as
+ * are registered only while a bridge is attached, and a second after (they
+ * linger like the probes, hooks.c). Entries a user added as
  * dynamic ("bridge fdb add ... dynamic") are not notified to switchdev and
  * their moves are not seen; neither are moves with CONFIG_NET_SWITCHDEV off.
  */

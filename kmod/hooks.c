@@ -11,8 +11,9 @@
  * are used only where no tracepoint is: the bridge's own stages, and rx of a
  * port stacked on other devices (a VLAN, a bond), whose frames arrive on the
  * lower device first. Everything else is a tracepoint probe, registered only
- * while a port that needs it exists. Filters and latency sit behind static
- * keys, so a bridge attached without them pays nothing for them.
+ * while a port that needs it exists, and a second after (BRPATH_LINGER).
+ * Filters and latency sit behind static keys, so a bridge attached without
+ * them pays nothing for them.
  */
 #include <linux/if_bridge.h>
 #include <linux/netfilter_bridge.h>
@@ -29,8 +30,9 @@ static DEFINE_HASHTABLE(brpath_ports, 8);
 static DEFINE_HASHTABLE(brpath_peers, 6);
 /* The veths' netdev_ops: only a veth can be a port's peer. */
 static const struct net_device_ops *brpath_veth_ops;
-DEFINE_STATIC_KEY_FALSE(brpath_match_key);
-DEFINE_STATIC_KEY_FALSE(brpath_lat_key);
+/* Turned off a second after their last user (see BRPATH_LINGER). */
+DEFINE_STATIC_KEY_DEFERRED_FALSE(brpath_match_key, BRPATH_LINGER);
+DEFINE_STATIC_KEY_DEFERRED_FALSE(brpath_lat_key, BRPATH_LINGER);
 
 /*
  * The frame this CPU counted last, and where. Between two stages a frame is
@@ -157,7 +159,7 @@ static __always_inline void brpath_last_set(const struct sk_buff *skb,
 	last->skb = skb;
 	last->dev = port->dev;
 	last->stage = stage;
-	if (static_branch_unlikely(&brpath_match_key))
+	if (static_branch_unlikely(&brpath_match_key.key))
 		last->match = port->match;
 }
 
@@ -171,7 +173,7 @@ static __always_inline bool brpath_wanted(const struct brpath_port *port,
 {
 	const struct brpath_last *last;
 
-	if (!static_branch_unlikely(&brpath_match_key) || !port->match)
+	if (!static_branch_unlikely(&brpath_match_key.key) || !port->match)
 		return true;
 	last = this_cpu_ptr(&brpath_last);
 	if (last->skb == skb && last->match == port->match)
@@ -192,7 +194,7 @@ static __always_inline void brpath_time(const struct brpath_port *port,
 					const struct sk_buff *skb,
 					enum brpath_lat_stage stage, bool last)
 {
-	if (static_branch_unlikely(&brpath_lat_key) && port->lat)
+	if (static_branch_unlikely(&brpath_lat_key.key) && port->lat)
 		brpath_lat_add(port, skb, stage, last);
 }
 
@@ -204,7 +206,7 @@ static __always_inline void brpath_rx(struct brpath_port *port,
 		return;
 	brpath_stage_add(port, BRPATH_STAGE_RX, brpath_segs(skb), brpath_frame_len(skb));
 	brpath_last_set(skb, port, BRPATH_STAGE_RX);
-	if (static_branch_unlikely(&brpath_lat_key) && port->lat)
+	if (static_branch_unlikely(&brpath_lat_key.key) && port->lat)
 		brpath_lat_stamp(port, skb);
 }
 
@@ -347,7 +349,7 @@ static unsigned int brpath_br_local_hook(void *priv, struct sk_buff *skb,
 	else if (!brpath_bridge_count(state->in, BRPATH_STAGE_BR_LOCAL, skb))
 		return NF_ACCEPT;
 	/* The path ends here: a sampled frame's timestamp is done with. */
-	if (static_branch_unlikely(&brpath_lat_key))
+	if (static_branch_unlikely(&brpath_lat_key.key))
 		brpath_lat_forget(skb);
 	return NF_ACCEPT;
 }
@@ -480,7 +482,7 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 	struct net_device *dev = skb->dev;
 	struct brpath_port *port;
 
-	if (static_branch_unlikely(&brpath_lat_key))
+	if (static_branch_unlikely(&brpath_lat_key.key))
 		brpath_lat_forget(skb);
 	if (skb == last->skb) {
 		last->skb = NULL;
@@ -563,7 +565,7 @@ static void brpath_xmit_probe(void *data, struct sk_buff *skb, int rc,
 	if (!port || port->kind == BRPATH_PORT_TAP ||
 	    port->kind == BRPATH_PORT_VETH)
 		return;
-	if (static_branch_unlikely(&brpath_match_key) && port->match &&
+	if (static_branch_unlikely(&brpath_match_key.key) && port->match &&
 	    (last->skb != skb || last->dev != dev ||
 	     last->stage != BRPATH_STAGE_TX))
 		return;
@@ -628,9 +630,8 @@ static int brpath_probe_use(unsigned int i)
  * a grace period (30 to 50 ms each under emulation), so a bridge attached
  * and detached in a loop, or the only port of a kind coming and going,
  * would pay it each time. A lingering probe finds no port and returns.
+ * The static keys of filters, latency and gaps linger likewise.
  */
-#define BRPATH_LINGER HZ
-
 static void brpath_linger_fn(struct work_struct *work)
 {
 	rtnl_lock();
@@ -669,6 +670,9 @@ void brpath_probes_exit(void)
 	brpath_probes_release();
 	rtnl_unlock();
 	brpath_probes_sync();
+	static_key_deferred_flush(&brpath_match_key);
+	static_key_deferred_flush(&brpath_lat_key);
+	static_key_deferred_flush(&brpath_gap_key);
 }
 
 static void brpath_probe_unuse(unsigned int i)
