@@ -11,13 +11,13 @@
 #            (namespace "host")
 #
 # Reproduce a run: tests/vm/run -- env NLFUZZ_SEED=S tests/vm/suite t-42-fuzz
-# timeout: 600
+# timeout: 1200
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/brpath.sh"
 
 SEED=${NLFUZZ_SEED:-20261127}
-N_ROOT=${NLFUZZ_ROOT:-10000}
-N_USER=${NLFUZZ_USER:-8000}
+N_ROOT=${NLFUZZ_ROOT:-6000}
+N_USER=${NLFUZZ_USER:-4000}
 log "seed $SEED (reproduce: tests/vm/run -- env NLFUZZ_SEED=$SEED tests/vm/suite t-42-fuzz)"
 
 hosts_a_b ethB

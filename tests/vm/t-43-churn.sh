@@ -17,7 +17,7 @@
 #   A eth0 -- ethA [br0] ethB -- eth0 B     (+ p0 -- c0, coming and going)
 #            (namespace "host")
 #
-# timeout: 600
+# timeout: 1200
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/brpath.sh"
 
