@@ -312,9 +312,9 @@ static bool brpath_net_has_bridge(const struct net *net,
 static void brpath_keys_inc(const struct brpath_bridge *br)
 {
 	if (br->match)
-		static_branch_inc(&brpath_match_key);
+		static_branch_deferred_inc(&brpath_match_key);
 	if (br->sample)
-		static_branch_inc(&brpath_lat_key);
+		static_branch_deferred_inc(&brpath_lat_key);
 	if (br->gap_us)
 		brpath_gap_get();
 }
@@ -322,9 +322,9 @@ static void brpath_keys_inc(const struct brpath_bridge *br)
 static void brpath_keys_dec(const struct brpath_bridge *br)
 {
 	if (br->match)
-		static_branch_dec(&brpath_match_key);
+		static_branch_slow_dec_deferred(&brpath_match_key);
 	if (br->sample)
-		static_branch_dec(&brpath_lat_key);
+		static_branch_slow_dec_deferred(&brpath_lat_key);
 	if (br->gap_us)
 		brpath_gap_put();
 }

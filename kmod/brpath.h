@@ -10,6 +10,7 @@
 
 #include <linux/hashtable.h>
 #include <linux/jump_label.h>
+#include <linux/jump_label_ratelimit.h>
 #include <linux/list.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
@@ -212,8 +213,8 @@ enum {
 extern const struct nf_hook_ops brpath_rx_ops_template;
 extern const struct nf_hook_ops brpath_bridge_ops[];
 extern const unsigned int brpath_bridge_nops;
-DECLARE_STATIC_KEY_FALSE(brpath_match_key);
-DECLARE_STATIC_KEY_FALSE(brpath_lat_key);
+extern struct static_key_false_deferred brpath_match_key;
+extern struct static_key_false_deferred brpath_lat_key;
 struct brpath_port *brpath_port_lookup(const struct net_device *dev);
 void brpath_port_hash_add(struct brpath_port *port);
 void brpath_port_hash_del(struct brpath_port *port);
@@ -222,6 +223,11 @@ void brpath_peer_hash_del(struct brpath_port *port);
 int brpath_probes_get(struct brpath_port *port, unsigned int probes);
 void brpath_probes_put(struct brpath_port *port, unsigned int probes);
 void brpath_probes_sync(void);
+/* Probes and static keys outlive their last user by this (hooks.c). */
+#define BRPATH_LINGER HZ
+void brpath_linger_start(void);
+void brpath_probes_release(void);
+void brpath_probes_exit(void);
 
 /* match.c */
 extern const struct nla_policy brpath_match_policy[BRPATH_MATCH_A_MAX + 1];
@@ -285,6 +291,7 @@ static inline void brpath_event_frame(const struct brpath_port *port,
 /* fdb.c: MACs moving between the ports of attached bridges */
 int brpath_fdb_get(void);
 void brpath_fdb_put(void);
+void brpath_fdb_release(void);
 
 /*
  * gap.c: attach --gap, the first frame after every silence of the flow
@@ -296,7 +303,7 @@ struct brpath_gap {
 	u64 gap_ns;
 };
 
-DECLARE_STATIC_KEY_FALSE(brpath_gap_key);
+extern struct static_key_false_deferred brpath_gap_key;
 int brpath_gap_port_init(struct brpath_port *port);
 void brpath_gap_port_free(struct brpath_port *port);
 void brpath_gap_reset(struct brpath_port *port);
@@ -308,7 +315,7 @@ void __brpath_gap_seen(const struct brpath_port *port, unsigned int stage);
 static __always_inline void brpath_gap_seen(const struct brpath_port *port,
 					    unsigned int stage)
 {
-	if (static_branch_unlikely(&brpath_gap_key) && port->gap)
+	if (static_branch_unlikely(&brpath_gap_key.key) && port->gap)
 		__brpath_gap_seen(port, stage);
 }
 

@@ -15,7 +15,8 @@
  *
  * Neither runs per frame: the tracepoint fires when a MAC is first learned
  * or moves, the notification when an entry is deleted or moves, and both
- * are registered only while a bridge is attached. Entries a user added as
+ * are registered only while a bridge is attached, and a second after (they
+ * linger like the probes, hooks.c). Entries a user added as
  * dynamic ("bridge fdb add ... dynamic") are not notified to switchdev and
  * their moves are not seen; neither are moves with CONFIG_NET_SWITCHDEV off.
  */
@@ -38,6 +39,7 @@ struct brpath_fdb_del {
 static DEFINE_PER_CPU(struct brpath_fdb_del, brpath_fdb_del);
 static struct tracepoint *brpath_fdb_tp;
 static unsigned int brpath_fdb_users;	/* attached bridges; under RTNL */
+static bool brpath_fdb_registered;	/* lingers like the probes */
 
 static int brpath_fdb_switchdev(struct notifier_block *nb, unsigned long event,
 				void *ptr)
@@ -123,7 +125,7 @@ int brpath_fdb_get(void)
 	int err;
 
 	ASSERT_RTNL();
-	if (brpath_fdb_users++)
+	if (brpath_fdb_users++ || brpath_fdb_registered)
 		return 0;
 	if (!brpath_fdb_tp)
 		for_each_kernel_tracepoint(brpath_fdb_find, NULL);
@@ -137,6 +139,7 @@ int brpath_fdb_get(void)
 	err = tracepoint_probe_register(brpath_fdb_tp, brpath_fdb_probe, NULL);
 	if (err)
 		goto err_unregister_notifier;
+	brpath_fdb_registered = true;
 	return 0;
 
 err_unregister_notifier:
@@ -147,12 +150,21 @@ err_users:
 	return err;
 }
 
-/* Under RTNL: a bridge was detached. brpath_probes_sync() before freeing. */
+/* Under RTNL: a bridge was detached. The probe lingers (hooks.c). */
 void brpath_fdb_put(void)
 {
 	ASSERT_RTNL();
-	if (--brpath_fdb_users)
+	if (!--brpath_fdb_users)
+		brpath_linger_start();
+}
+
+/* Under RTNL: from brpath_probes_release(). brpath_probes_sync() after it. */
+void brpath_fdb_release(void)
+{
+	ASSERT_RTNL();
+	if (brpath_fdb_users || !brpath_fdb_registered)
 		return;
 	tracepoint_probe_unregister(brpath_fdb_tp, brpath_fdb_probe, NULL);
 	unregister_switchdev_notifier(&brpath_fdb_nb);
+	brpath_fdb_registered = false;
 }

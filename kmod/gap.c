@@ -32,7 +32,7 @@
 
 #include "brpath.h"
 
-DEFINE_STATIC_KEY_FALSE(brpath_gap_key);
+DEFINE_STATIC_KEY_DEFERRED_FALSE(brpath_gap_key, BRPATH_LINGER);
 
 /* Frames closer than this to the last one leave the shared word alone. */
 #define BRPATH_GAP_RES_NS	NSEC_PER_USEC
@@ -149,7 +149,7 @@ void brpath_gap_reset(struct brpath_port *port)
 /* Under RTNL: a bridge with a gap is attached, or detached. */
 void brpath_gap_get(void)
 {
-	static_branch_inc(&brpath_gap_key);
+	static_branch_deferred_inc(&brpath_gap_key);
 	if (!brpath_gap_users++)
 		schedule_delayed_work(&brpath_gap_work, BRPATH_GAP_CHECK);
 }
@@ -158,5 +158,5 @@ void brpath_gap_put(void)
 {
 	if (!--brpath_gap_users)
 		cancel_delayed_work_sync(&brpath_gap_work);
-	static_branch_dec(&brpath_gap_key);
+	static_branch_slow_dec_deferred(&brpath_gap_key);
 }

@@ -11,14 +11,17 @@
  * are used only where no tracepoint is: the bridge's own stages, and rx of a
  * port stacked on other devices (a VLAN, a bond), whose frames arrive on the
  * lower device first. Everything else is a tracepoint probe, registered only
- * while a port that needs it exists. Filters and latency sit behind static
- * keys, so a bridge attached without them pays nothing for them.
+ * while a port that needs it exists, and a second after (BRPATH_LINGER).
+ * Filters and latency sit behind static keys, so a bridge attached without
+ * them pays nothing for them.
  */
 #include <linux/if_bridge.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/percpu.h>
+#include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <linux/tracepoint.h>
+#include <linux/workqueue.h>
 
 #include "brpath.h"
 #include "compat.h"
@@ -27,8 +30,9 @@ static DEFINE_HASHTABLE(brpath_ports, 8);
 static DEFINE_HASHTABLE(brpath_peers, 6);
 /* The veths' netdev_ops: only a veth can be a port's peer. */
 static const struct net_device_ops *brpath_veth_ops;
-DEFINE_STATIC_KEY_FALSE(brpath_match_key);
-DEFINE_STATIC_KEY_FALSE(brpath_lat_key);
+/* Turned off a second after their last user (see BRPATH_LINGER). */
+DEFINE_STATIC_KEY_DEFERRED_FALSE(brpath_match_key, BRPATH_LINGER);
+DEFINE_STATIC_KEY_DEFERRED_FALSE(brpath_lat_key, BRPATH_LINGER);
 
 /*
  * The frame this CPU counted last, and where. Between two stages a frame is
@@ -155,7 +159,7 @@ static __always_inline void brpath_last_set(const struct sk_buff *skb,
 	last->skb = skb;
 	last->dev = port->dev;
 	last->stage = stage;
-	if (static_branch_unlikely(&brpath_match_key))
+	if (static_branch_unlikely(&brpath_match_key.key))
 		last->match = port->match;
 }
 
@@ -169,7 +173,7 @@ static __always_inline bool brpath_wanted(const struct brpath_port *port,
 {
 	const struct brpath_last *last;
 
-	if (!static_branch_unlikely(&brpath_match_key) || !port->match)
+	if (!static_branch_unlikely(&brpath_match_key.key) || !port->match)
 		return true;
 	last = this_cpu_ptr(&brpath_last);
 	if (last->skb == skb && last->match == port->match)
@@ -190,7 +194,7 @@ static __always_inline void brpath_time(const struct brpath_port *port,
 					const struct sk_buff *skb,
 					enum brpath_lat_stage stage, bool last)
 {
-	if (static_branch_unlikely(&brpath_lat_key) && port->lat)
+	if (static_branch_unlikely(&brpath_lat_key.key) && port->lat)
 		brpath_lat_add(port, skb, stage, last);
 }
 
@@ -202,7 +206,7 @@ static __always_inline void brpath_rx(struct brpath_port *port,
 		return;
 	brpath_stage_add(port, BRPATH_STAGE_RX, brpath_segs(skb), brpath_frame_len(skb));
 	brpath_last_set(skb, port, BRPATH_STAGE_RX);
-	if (static_branch_unlikely(&brpath_lat_key) && port->lat)
+	if (static_branch_unlikely(&brpath_lat_key.key) && port->lat)
 		brpath_lat_stamp(port, skb);
 }
 
@@ -345,7 +349,7 @@ static unsigned int brpath_br_local_hook(void *priv, struct sk_buff *skb,
 	else if (!brpath_bridge_count(state->in, BRPATH_STAGE_BR_LOCAL, skb))
 		return NF_ACCEPT;
 	/* The path ends here: a sampled frame's timestamp is done with. */
-	if (static_branch_unlikely(&brpath_lat_key))
+	if (static_branch_unlikely(&brpath_lat_key.key))
 		brpath_lat_forget(skb);
 	return NF_ACCEPT;
 }
@@ -478,7 +482,7 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 	struct net_device *dev = skb->dev;
 	struct brpath_port *port;
 
-	if (static_branch_unlikely(&brpath_lat_key))
+	if (static_branch_unlikely(&brpath_lat_key.key))
 		brpath_lat_forget(skb);
 	if (skb == last->skb) {
 		last->skb = NULL;
@@ -561,7 +565,7 @@ static void brpath_xmit_probe(void *data, struct sk_buff *skb, int rc,
 	if (!port || port->kind == BRPATH_PORT_TAP ||
 	    port->kind == BRPATH_PORT_VETH)
 		return;
-	if (static_branch_unlikely(&brpath_match_key) && port->match &&
+	if (static_branch_unlikely(&brpath_match_key.key) && port->match &&
 	    (last->skb != skb || last->dev != dev ||
 	     last->stage != BRPATH_STAGE_TX))
 		return;
@@ -577,6 +581,7 @@ struct brpath_probe {
 	void *func;
 	struct tracepoint *tp;
 	unsigned int users;		/* ports that need it; under RTNL */
+	bool registered;		/* may outlive its users: see below */
 };
 
 /* consume_skb, net_dev_xmit and the others are not exported: found by name. */
@@ -605,7 +610,7 @@ static int brpath_probe_use(unsigned int i)
 	int err;
 
 	ASSERT_RTNL();
-	if (p->users++)
+	if (p->users++ || p->registered)
 		return 0;
 	if (!p->tp)
 		for_each_kernel_tracepoint(brpath_probe_find, NULL);
@@ -613,8 +618,61 @@ static int brpath_probe_use(unsigned int i)
 	if (err) {
 		p->users--;
 		pr_err("cannot register a probe on tracepoint %s: %d\n", p->name, err);
+		return err;
 	}
-	return err;
+	p->registered = true;
+	return 0;
+}
+
+/*
+ * A probe whose last port went stays registered for BRPATH_LINGER: every
+ * registration and unregistration patches the kernel's text and waits for
+ * a grace period (30 to 50 ms each under emulation), so a bridge attached
+ * and detached in a loop, or the only port of a kind coming and going,
+ * would pay it each time. A lingering probe finds no port and returns.
+ * The static keys of filters, latency and gaps linger likewise.
+ */
+static void brpath_linger_fn(struct work_struct *work)
+{
+	rtnl_lock();
+	brpath_probes_release();
+	rtnl_unlock();
+}
+
+static DECLARE_DELAYED_WORK(brpath_linger, brpath_linger_fn);
+
+/* Under RTNL: a probe or the FDB lost its last user. */
+void brpath_linger_start(void)
+{
+	mod_delayed_work(system_wq, &brpath_linger, BRPATH_LINGER);
+}
+
+/* Under RTNL: unregister what no port uses any longer, now. */
+void brpath_probes_release(void)
+{
+	struct brpath_probe *p;
+
+	ASSERT_RTNL();
+	for (p = brpath_probes; p < brpath_probes + BRPATH_PROBE_MAX; p++) {
+		if (p->users || !p->registered)
+			continue;
+		tracepoint_probe_unregister(p->tp, p->func, NULL);
+		p->registered = false;
+	}
+	brpath_fdb_release();
+}
+
+/* Module exit, after every bridge was detached: no probe is left. */
+void brpath_probes_exit(void)
+{
+	cancel_delayed_work_sync(&brpath_linger);
+	rtnl_lock();
+	brpath_probes_release();
+	rtnl_unlock();
+	brpath_probes_sync();
+	static_key_deferred_flush(&brpath_match_key);
+	static_key_deferred_flush(&brpath_lat_key);
+	static_key_deferred_flush(&brpath_gap_key);
 }
 
 static void brpath_probe_unuse(unsigned int i)
@@ -623,7 +681,7 @@ static void brpath_probe_unuse(unsigned int i)
 
 	ASSERT_RTNL();
 	if (!--p->users)
-		tracepoint_probe_unregister(p->tp, p->func, NULL);
+		brpath_linger_start();
 }
 
 /*
@@ -647,8 +705,8 @@ int brpath_probes_get(struct brpath_port *port, unsigned int probes)
 	return 0;
 
 err_put:
+	/* They linger (unregistered later, synchronised at exit). */
 	brpath_probes_put(port, got);
-	brpath_probes_sync();
 	return err;
 }
 

@@ -151,12 +151,13 @@ static void __exit brpath_exit(void)
 	list_for_each_entry_safe(br, tmp, &brpath_bridges, list)
 		brpath_bridge_detach(br);
 	rtnl_unlock();
+	/* Lingering probes go now, before the family they may send on. */
+	brpath_probes_exit();
 	unregister_netdevice_notifier(&brpath_netdev_notifier);
 	brpath_stream_exit();
 	brpath_genl_unregister();
 	brpath_events_exit();
-	/* No probe runs; ports and bridges are freed by RCU callbacks here. */
-	brpath_probes_sync();
+	/* Ports and bridges are freed by RCU callbacks here. */
 	rcu_barrier();
 }
 

@@ -194,3 +194,19 @@ hosts_a_b() {
 	nic_port host br0 "$1" B "$MAC_B"
 	fdb_static host "$1" "$MAC_B"
 }
+
+# burst_exact N: on hosts_a_b's topology, N frames A -> B, counted exactly:
+# B receives them all and br0's ports count each at every stage it passes.
+# Detaches everything first: br0 is attached afresh, without options.
+burst_exact() {
+	bp host detach --all
+	bp host attach br0
+	recv_start B eth0 --count "$1" --timeout 60
+	send A eth0 --dst-mac "$MAC_B" --count "$1" --size 64
+	recv_wait
+	assert_eq "$1" "$RECEIVED" "frames received by B"
+	bp_snap host
+	assert_stages ethA "rx=$1 br_in=$1 br_fwd=$1"
+	assert_stages ethB "br_out=$1 tx=$1 done=$1"
+	assert_closed ethA ethB
+}
