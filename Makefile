@@ -66,6 +66,11 @@ deb:
 check: all
 	tests/run-all
 
+# The kernel matrix (scripts/deps --matrix installs it): 6.1 PREEMPT_RT,
+# 6.12, 6.12 PREEMPT_RT; TESTS="t-30-drops ..." for some tests only.
+check-matrix:
+	tests/run-matrix $(TESTS)
+
 bench:
 	scripts/bench
 
@@ -76,4 +81,4 @@ clean:
 	$(MAKE) -C tests/tools clean
 	rm -rf build
 
-.PHONY: all module tool lint install install-module install-tool install-dkms-src uninstall deb check bench clean
+.PHONY: all module tool lint install install-module install-tool install-dkms-src uninstall deb check check-matrix bench clean

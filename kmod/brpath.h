@@ -267,6 +267,7 @@ struct brpath_scratch {
 /* events.c: the "events" group */
 int brpath_events_init(void);
 void brpath_events_exit(void);
+void brpath_events_flush(void);
 void brpath_event_port(const struct net_device *br, const struct net_device *dev,
 		       enum brpath_event type);
 int brpath_event_mark(struct net *net, const char *text);

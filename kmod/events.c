@@ -19,6 +19,8 @@
 #include <linux/if_arp.h>
 #include <linux/if_vlan.h>
 #include <linux/ipv6.h>
+#include <linux/irq_work.h>
+#include <linux/llist.h>
 #include <net/genetlink.h>
 #include <net/ndisc.h>
 #include <net/netns/generic.h>
@@ -41,6 +43,108 @@ static unsigned int brpath_events_id;
 static DEFINE_PER_CPU(struct brpath_event_budget, brpath_event_budget);
 
 /*
+ * PREEMPT_RT: spinlocks sleep, and tracepoint probes (drops, done, rx of
+ * the probe path, FDB moves) run with preemption disabled: neither an
+ * allocation nor netlink_broadcast() may run there. An event from such a
+ * context takes a message from this CPU's spares instead and is sent by an
+ * irq_work, which RT runs in a per-CPU thread, where it refills the spares.
+ * No spare left: the event is missed, like one whose message failed.
+ * Elsewhere (and on other kernels) events are sent where they happen.
+ */
+#define BRPATH_EVENT_SPARES	16
+
+struct brpath_event_defer {
+	struct sk_buff *spare[BRPATH_EVENT_SPARES];
+	struct llist_head queue;
+	struct irq_work work;
+};
+
+static DEFINE_PER_CPU(struct brpath_event_defer, brpath_event_defer);
+
+/* The namespace of a deferred message, in its control buffer till sent. */
+#define BRPATH_EVENT_NET(msg)	(*(struct net **)(msg)->cb)
+
+static bool brpath_event_deferred(void)
+{
+	return IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible();
+}
+
+static void brpath_event_refill(struct brpath_event_defer *d)
+{
+	struct sk_buff *msg;
+	unsigned int i;
+
+	for (i = 0; i < BRPATH_EVENT_SPARES; i++) {
+		if (READ_ONCE(d->spare[i]))
+			continue;
+		msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+		if (!msg)
+			return;
+		if (cmpxchg(&d->spare[i], NULL, msg))
+			nlmsg_free(msg);
+	}
+}
+
+static void brpath_event_drain(struct brpath_event_defer *d)
+{
+	struct sk_buff *msg, *next;
+	struct llist_node *list;
+	struct net *net;
+
+	/* llist_del_all() gives the newest first: send in event order. */
+	list = llist_reverse_order(llist_del_all(&d->queue));
+	llist_for_each_entry_safe(msg, next, list, ll_node) {
+		net = BRPATH_EVENT_NET(msg);
+		memset(msg->cb, 0, sizeof(msg->cb));
+		genlmsg_multicast_netns(&brpath_family, net, msg, 0,
+					BRPATH_MCGRP_EVENTS, GFP_KERNEL);
+		put_net(net);
+	}
+}
+
+static void brpath_event_work(struct irq_work *work)
+{
+	struct brpath_event_defer *d =
+		container_of(work, struct brpath_event_defer, work);
+
+	brpath_event_drain(d);
+	brpath_event_refill(d);
+}
+
+static struct sk_buff *brpath_event_alloc(gfp_t gfp)
+{
+	struct brpath_event_defer *d;
+	struct sk_buff *msg;
+	unsigned int i;
+
+	if (!brpath_event_deferred())
+		return genlmsg_new(NLMSG_DEFAULT_SIZE, gfp);
+	d = this_cpu_ptr(&brpath_event_defer);
+	for (i = 0; i < BRPATH_EVENT_SPARES; i++) {
+		msg = xchg(&d->spare[i], NULL);
+		if (msg)
+			return msg;
+	}
+	irq_work_queue(&d->work);	/* refill */
+	return NULL;
+}
+
+/* Before the family goes: no probe runs, deferred events are sent. */
+void brpath_events_flush(void)
+{
+	unsigned int cpu;
+
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		return;
+	for_each_possible_cpu(cpu) {
+		struct brpath_event_defer *d = per_cpu_ptr(&brpath_event_defer, cpu);
+
+		irq_work_sync(&d->work);
+		brpath_event_drain(d);
+	}
+}
+
+/*
  * The message of one event, up to its type-specific attributes, stamped at
  * @mono_ns (CLOCK_MONOTONIC; 0: now) on both clocks. NULL when it cannot be
  * built: its number is used all the same, so readers see the loss as a gap.
@@ -58,7 +162,7 @@ struct sk_buff *brpath_event_new(struct net *net, enum brpath_event type,
 		mono_ns = ktime_get_ns();
 		real_ns = ktime_get_real_ns();
 	}
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, gfp);
+	msg = brpath_event_alloc(gfp);
 	if (!msg)
 		return NULL;
 	*hdr = genlmsg_put(msg, 0, 0, &brpath_family, 0, BRPATH_CMD_EVENT);
@@ -76,8 +180,22 @@ struct sk_buff *brpath_event_new(struct net *net, enum brpath_event type,
 void brpath_event_send(struct net *net, struct sk_buff *msg, void *hdr,
 		       gfp_t gfp)
 {
+	struct brpath_event_defer *d;
+
 	genlmsg_end(msg, hdr);
-	genlmsg_multicast_netns(&brpath_family, net, msg, 0, BRPATH_MCGRP_EVENTS, gfp);
+	if (!brpath_event_deferred()) {
+		genlmsg_multicast_netns(&brpath_family, net, msg, 0,
+					BRPATH_MCGRP_EVENTS, gfp);
+		return;
+	}
+	if (!maybe_get_net(net)) {
+		nlmsg_free(msg);
+		return;
+	}
+	BRPATH_EVENT_NET(msg) = net;
+	d = this_cpu_ptr(&brpath_event_defer);
+	llist_add(&msg->ll_node, &d->queue);
+	irq_work_queue(&d->work);
 }
 
 int brpath_event_put_port(struct sk_buff *msg, const struct net_device *br,
@@ -227,12 +345,44 @@ static struct pernet_operations brpath_events_net_ops = {
 	.size = sizeof(struct brpath_events),
 };
 
+static void brpath_event_spares_free(void)
+{
+	unsigned int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		struct brpath_event_defer *d = per_cpu_ptr(&brpath_event_defer, cpu);
+
+		for (i = 0; i < BRPATH_EVENT_SPARES; i++)
+			nlmsg_free(xchg(&d->spare[i], NULL));
+	}
+}
+
 int __init brpath_events_init(void)
 {
-	return register_pernet_subsys(&brpath_events_net_ops);
+	unsigned int cpu;
+	int err;
+
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		for_each_possible_cpu(cpu) {
+			struct brpath_event_defer *d =
+				per_cpu_ptr(&brpath_event_defer, cpu);
+
+			init_llist_head(&d->queue);
+			init_irq_work(&d->work, brpath_event_work);
+			brpath_event_refill(d);
+		}
+	}
+	err = register_pernet_subsys(&brpath_events_net_ops);
+	if (err)
+		brpath_event_spares_free();
+	return err;
 }
 
 void brpath_events_exit(void)
 {
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		brpath_events_flush();
+		brpath_event_spares_free();
+	}
 	unregister_pernet_subsys(&brpath_events_net_ops);
 }

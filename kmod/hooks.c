@@ -22,6 +22,8 @@
 #include <linux/skbuff.h>
 #include <linux/tracepoint.h>
 #include <linux/workqueue.h>
+#include <trace/events/net.h>
+#include <trace/events/skb.h>
 
 #include "brpath.h"
 #include "compat.h"
@@ -608,6 +610,14 @@ static int brpath_probe_use(unsigned int i)
 {
 	struct brpath_probe *p = &brpath_probes[i];
 	int err;
+
+	/* Compile time only: each probe has its tracepoint's prototype. */
+	check_trace_callback_type_kfree_skb(brpath_drop_probe);
+	check_trace_callback_type_consume_skb(brpath_consume_probe);
+	check_trace_callback_type_net_dev_queue(brpath_queue_probe);
+	check_trace_callback_type_netif_receive_skb(brpath_receive_probe);
+	check_trace_callback_type_net_dev_xmit(brpath_xmit_probe);
+	check_trace_callback_type_net_dev_start_xmit(brpath_start_xmit_probe);
 
 	ASSERT_RTNL();
 	if (p->users++ || p->registered)

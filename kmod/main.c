@@ -155,6 +155,9 @@ static void __exit brpath_exit(void)
 	brpath_probes_exit();
 	unregister_netdevice_notifier(&brpath_netdev_notifier);
 	brpath_stream_exit();
+	/* PREEMPT_RT: events deferred from probes go out before the family. */
+	brpath_probes_sync();
+	brpath_events_flush();
 	brpath_genl_unregister();
 	brpath_events_exit();
 	/* Ports and bridges are freed by RCU callbacks here. */

@@ -242,8 +242,8 @@ int brpath_put_drops(struct sk_buff *skb, const struct brpath_sum *sum)
 		if (!nest ||
 		    nla_put_u8(skb, BRPATH_DROP_A_STAGE, stage) ||
 		    nla_put_u32(skb, BRPATH_DROP_A_REASON, reason) ||
-		    nla_put_string(skb, BRPATH_DROP_A_REASON_NAME,
-				   brpath_drop_reason_name(reason)) ||
+		    brpath_put_drop_reason_name(skb, BRPATH_DROP_A_REASON_NAME,
+						reason) ||
 		    nla_put_u64_64bit(skb, BRPATH_DROP_A_PACKETS,
 				      sum->drop[i].packets, BRPATH_DROP_A_PAD))
 			return -EMSGSIZE;
@@ -415,7 +415,7 @@ sent:
 
 static int brpath_nl_dump_ports(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct nlattr **attrs = brpath_dumpit_attrs(genl_dumpit_info(cb));
 	struct brpath_dump d = { .cb = cb, .skipping = cb->args[2] };
 	struct net *net = sock_net(skb->sk);
 	struct brpath_bridge *br, *only = NULL;
@@ -427,9 +427,8 @@ static int brpath_nl_dump_ports(struct sk_buff *skb, struct netlink_callback *cb
 		return -ENOMEM;
 	rtnl_lock();
 	cb->seq = brpath_config_gen;
-	if (info->attrs[BRPATH_A_BRIDGE_IFINDEX] ||
-	    info->attrs[BRPATH_A_BRIDGE_NAME]) {
-		only = brpath_nl_bridge(net, info->attrs, cb->extack);
+	if (attrs[BRPATH_A_BRIDGE_IFINDEX] || attrs[BRPATH_A_BRIDGE_NAME]) {
+		only = brpath_nl_bridge(net, attrs, cb->extack);
 		if (IS_ERR(only)) {
 			err = PTR_ERR(only);
 			goto out;

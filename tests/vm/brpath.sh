@@ -6,7 +6,9 @@
 #	. "$(dirname "$0")/../lib.sh"
 #	. "$(dirname "$0")/brpath.sh"
 
-KMOD="$REPO_DIR/kmod/brpath.ko"
+# BRPATH_KMOD: another build of the module, e.g. make check-matrix's
+# build/matrix/RELEASE/kmod/brpath.ko for the kernel the VM boots.
+KMOD="${BRPATH_KMOD:-$REPO_DIR/kmod/brpath.ko}"
 
 # brpath_load: insmod the module for this test; on exit it must unload
 # cleanly (nothing may still hold it).
