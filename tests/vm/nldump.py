@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""BRPATH_CMD_GET_PORT with a small receive buffer, for t-43-dump-split.
+"""BRPATH_CMD_GET_PORT with a small receive buffer, for t-44-dump-split.
 
 The kernel sizes a dump's messages to the largest receive its socket has
 done (at least about a page): reading with 4096 bytes makes every port
