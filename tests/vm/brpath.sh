@@ -6,7 +6,9 @@
 #	. "$(dirname "$0")/../lib.sh"
 #	. "$(dirname "$0")/brpath.sh"
 
-KMOD="$REPO_DIR/kmod/brpath.ko"
+# BRPATH_KMOD: a module built for another kernel (tests/vm/run -k, the
+# debug kernel: build/debug/kmod/brpath.ko).
+KMOD="${BRPATH_KMOD:-$REPO_DIR/kmod/brpath.ko}"
 
 # brpath_load: insmod the module for this test; on exit it must unload
 # cleanly (nothing may still hold it).
