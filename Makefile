@@ -63,8 +63,21 @@ deb:
 	cd build/deb/brpath-$(VERSION) && dpkg-buildpackage -b -us -uc
 	@ls build/deb/*.deb
 
+# The module for the debug kernel (scripts/debug-kernel prints its build
+# dir): built from a copy of the sources in build/debug, so kmod/brpath.ko
+# stays Debian's.  tests/vm/run -k DIR with BRPATH_KMOD=build/debug/kmod/brpath.ko.
+module-debug:
+	@test -n "$(DEBUG_KDIR)" || { echo "brpath: set DEBUG_KDIR=\$$(scripts/debug-kernel)" >&2; exit 1; }
+	rm -rf build/debug
+	for f in $(DKMS_SRC); do install -D -m 0644 $$f build/debug/$$f || exit 1; done
+	$(MAKE) -C $(DEBUG_KDIR) M=$(CURDIR)/build/debug modules
+
 check: all
 	tests/run-all
+
+# make check plus the debug kernel's tests (scripts/debug-kernel, cached).
+check-debug: all
+	BRPATH_DEBUG=1 tests/run-all
 
 # The kernel matrix (scripts/deps --matrix installs it): 6.1 PREEMPT_RT,
 # 6.12, 6.12 PREEMPT_RT; TESTS="t-30-drops ..." for some tests only.
@@ -81,4 +94,4 @@ clean:
 	$(MAKE) -C tests/tools clean
 	rm -rf build
 
-.PHONY: all module tool lint install install-module install-tool install-dkms-src uninstall deb check check-matrix bench clean
+.PHONY: all module module-debug tool lint install install-module install-tool install-dkms-src uninstall deb check check-debug check-matrix bench clean

@@ -6,8 +6,9 @@
 #	. "$(dirname "$0")/../lib.sh"
 #	. "$(dirname "$0")/brpath.sh"
 
-# BRPATH_KMOD: another build of the module, e.g. make check-matrix's
-# build/matrix/RELEASE/kmod/brpath.ko for the kernel the VM boots.
+# BRPATH_KMOD: a module built for another kernel: make check-matrix's
+# build/matrix/RELEASE/kmod/brpath.ko, the debug kernel's
+# build/debug/kmod/brpath.ko (tests/vm/run -k).
 KMOD="${BRPATH_KMOD:-$REPO_DIR/kmod/brpath.ko}"
 
 # brpath_load: insmod the module for this test; on exit it must unload
