@@ -37,7 +37,7 @@ cat "$BP_TMP/dpkg.log"
 assert_eq "ii ii" "$(dpkg-query -W -f='${db:Status-Abbrev}' brpath-dkms brpath | tr -s ' ' | sed 's/ $//')" "both packages installed"
 
 step "DKMS built the module for this kernel"
-assert_eq "brpath/$VERSION, $KREL, $(uname -m): installed" "$(dkms status -m brpath)" "dkms status"
+assert_eq "brpath/$VERSION, $KREL, $(uname -m): installed" "$(dkms status -m brpath -k "$KREL")" "dkms status"
 [ -e "$KO" ] || fail "no $KO"
 assert_eq "$VERSION" "$(modinfo -F version "$KO")" "version of $KO"
 assert_eq "$KREL" "$(modinfo -F vermagic "$KO" | cut -d' ' -f1)" "vermagic of $KO"
