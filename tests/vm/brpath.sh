@@ -213,3 +213,11 @@ burst_exact() {
 	assert_stages ethB "br_out=$1 tx=$1 done=$1"
 	assert_closed ethA ethB
 }
+
+# unload_clean: after the last detach nothing holds the module (no leaked
+# reference from a socket, a port, a probe or a timer) and rmmod succeeds.
+unload_clean() {
+	assert_eq 0 "$(cat /sys/module/brpath/refcnt)" "module refcount"
+	rmmod brpath || fail "rmmod brpath failed"
+	[ ! -e /sys/module/brpath ] || fail "brpath still loaded"
+}
