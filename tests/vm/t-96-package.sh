@@ -5,6 +5,7 @@
 # page, completion and schema work on a real bridge; dpkg -r removes it all.
 # DKMS compiles under emulation here: minutes.
 # timeout: 1500
+# own-vm: DKMS compiles for minutes under emulation; it runs beside the debug kernel's tests
 #
 #   A --ethA-- br0 --ethB-- B      (brpath as installed: /usr/sbin/brpath)
 . "$(dirname "$0")/../lib.sh"
