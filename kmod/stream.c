@@ -139,13 +139,22 @@ static int brpath_snap_new(struct brpath_snap *sn, const struct brpath_bridge *b
 	return 0;
 }
 
+/*
+ * @port into the message: its counters, or with @cont only its identity
+ * (the next part of a port that did not fit one message), and with
+ * latency its histograms from the @*pos'th on. With @split, 1 when some
+ * histograms did not fit (@*pos the first of them); -EMSGSIZE when nothing
+ * did, or without @split when not everything did.
+ */
 static int brpath_snap_put(struct brpath_snap *sn, const struct brpath_port *port,
-			   bool latency)
+			   bool latency, bool cont, bool split, unsigned long *pos)
 {
 	struct brpath_scratch *scratch = sn->st->scratch;
+	unsigned long from = *pos;
 	struct brpath_counters c;
 	struct nlattr *nest;
 	unsigned int stage;
+	int ret = 0;
 
 	nest = nla_nest_start(sn->msg, BRPATH_A_PORT);
 	if (!nest)
@@ -158,40 +167,65 @@ static int brpath_snap_put(struct brpath_snap *sn, const struct brpath_port *por
 	    nla_put_string(sn->msg, BRPATH_PORT_A_NAME, port->dev->name) ||
 	    nla_put_u8(sn->msg, BRPATH_PORT_A_KIND, port->kind) ||
 	    nla_put_u32(sn->msg, BRPATH_PORT_A_EPOCH, scratch->sum.epoch) ||
-	    nla_put(sn->msg, BRPATH_PORT_A_COUNTERS, sizeof(c), &c) ||
-	    (scratch->sum.drops && brpath_put_drops(sn->msg, &scratch->sum)) ||
-	    (latency && brpath_lat_put(sn->msg, port, scratch->buckets))) {
-		nla_nest_cancel(sn->msg, nest);
-		return -EMSGSIZE;
+	    (!cont && (nla_put(sn->msg, BRPATH_PORT_A_COUNTERS, sizeof(c), &c) ||
+		       (scratch->sum.drops && brpath_put_drops(sn->msg, &scratch->sum)))))
+		goto err_cancel;
+	if (latency && brpath_lat_put_from(sn->msg, port, scratch->buckets, pos)) {
+		/* A part that holds no histogram holds nothing. */
+		if (!split || (cont && *pos == from))
+			goto err_cancel;
+		ret = 1;
 	}
 	nla_nest_end(sn->msg, nest);
-	return 0;
+	return ret;
+err_cancel:
+	nla_nest_cancel(sn->msg, nest);
+	return -EMSGSIZE;
 }
 
-/* One port into the snapshot: a new message when the bridge changes or this one is full. */
+/*
+ * One port into the snapshot: a new message when the bridge changes or this
+ * one is full. A port whose histograms do not fit an empty message (up to
+ * ~67 kB) is split as a dump splits it: its counters and the histograms
+ * that fit, then messages with its identity and the rest; the reader adds
+ * them to the first.
+ */
 static void brpath_snap_port(struct brpath_snap *sn, const struct brpath_port *port)
 {
+	unsigned long pos = 0;
+	int err;
+
 	/* Not torn by this CPU's packet path: no frame between two stages. */
 	local_bh_disable();
 	brpath_port_read(port, &sn->st->scratch->sum);
 	local_bh_enable();
-	if (sn->msg && sn->br == port->br && !brpath_snap_put(sn, port, sn->lat))
+	if (sn->msg && sn->br == port->br &&
+	    !brpath_snap_put(sn, port, sn->lat, false, false, &pos))
 		goto sent;
 	brpath_snap_send(sn);
 	if (brpath_snap_new(sn, port->br, false))
 		return;
-	if (!brpath_snap_put(sn, port, sn->lat))
+	pos = 0;
+	if (!brpath_snap_put(sn, port, sn->lat, false, false, &pos))
 		goto sent;
-	/* A port with more drop reasons than the estimate: the largest message. */
+	/* More drop reasons or histograms than the estimate: the largest. */
 	nlmsg_free(sn->msg);
 	sn->msg = NULL;
 	if (brpath_snap_new(sn, port->br, true))
 		return;
-	/* Histograms that do not fit an empty message leave the counters whole. */
-	if (!brpath_snap_put(sn, port, sn->lat) || !brpath_snap_put(sn, port, false))
-		goto sent;
-	sn->st->resync = true;
-	return;
+	pos = 0;
+	err = brpath_snap_put(sn, port, sn->lat, false, true, &pos);
+	/* Each part holds at least one more histogram (2 kB at most), or fails. */
+	while (err > 0) {
+		brpath_snap_send(sn);
+		if (brpath_snap_new(sn, port->br, true))
+			return;
+		err = brpath_snap_put(sn, port, true, true, true, &pos);
+	}
+	if (err) {
+		sn->st->resync = true;
+		return;
+	}
 sent:
 	sn->sent++;
 }

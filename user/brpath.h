@@ -42,6 +42,7 @@ int64_t stage_drops(struct json_object *port, unsigned int stage);
 struct json_object *model_bridge(struct json_object *model, unsigned int ifindex,
 				 const char *name);
 void model_budget(struct json_object *port);
+bool model_add_port(struct json_object *ports, struct json_object *port);
 /*
  * Whether the counters of port @now (model_port()) continue those of @prev:
  * same ifindex, same epoch (resets) and no counter lower. If not, a reader

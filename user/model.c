@@ -323,3 +323,30 @@ void model_print_text(FILE *f, struct json_object *model)
 			print_port(f, json_object_array_get_idx(ports, j));
 	}
 }
+
+/*
+ * A port whose histograms do not fit one message comes in several, one
+ * after the other (a dump's and a snapshot's alike): the first with its
+ * counters, the others with its identity and more BRPATH_PORT_A_LATENCY
+ * nests, added to the first. Whether @port was a new port (taken) or a
+ * part of the last one (merged and put).
+ */
+bool model_add_port(struct json_object *ports, struct json_object *port)
+{
+	size_t n = json_object_array_length(ports);
+	struct json_object *last = n ? json_object_array_get_idx(ports, n - 1) : NULL;
+	struct json_object *lat, *more;
+	size_t i;
+
+	if (!last || json_object_get_int64(json_object_object_get(last, "ifindex")) !=
+		     json_object_get_int64(json_object_object_get(port, "ifindex"))) {
+		json_object_array_add(ports, port);
+		return true;
+	}
+	lat = json_object_object_get(last, "latency");
+	more = json_object_object_get(port, "latency");
+	for (i = 0; i < json_object_array_length(more); i++)
+		json_object_array_add(lat, json_object_get(json_object_array_get_idx(more, i)));
+	json_object_put(port);
+	return false;
+}

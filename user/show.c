@@ -216,30 +216,6 @@ struct json_object *model_port(const struct nlattr *nest)
 	return port;
 }
 
-/*
- * A port whose histograms do not fit one message comes in several, one
- * after the other: the first with its counters, the others with its
- * identity and more BRPATH_PORT_A_LATENCY nests, added to the first.
- */
-static void add_port(struct json_object *ports, struct json_object *port)
-{
-	size_t n = json_object_array_length(ports);
-	struct json_object *last = n ? json_object_array_get_idx(ports, n - 1) : NULL;
-	struct json_object *lat, *more;
-	size_t i;
-
-	if (!last || json_object_get_int64(json_object_object_get(last, "ifindex")) !=
-		     json_object_get_int64(json_object_object_get(port, "ifindex"))) {
-		json_object_array_add(ports, port);
-		return;
-	}
-	lat = json_object_object_get(last, "latency");
-	more = json_object_object_get(port, "latency");
-	for (i = 0; i < json_object_array_length(more); i++)
-		json_object_array_add(lat, json_object_get(json_object_array_get_idx(more, i)));
-	json_object_put(port);
-}
-
 static int port_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct json_object *model = data, *br;
@@ -283,7 +259,7 @@ static int port_cb(const struct nlmsghdr *nlh, void *data)
 	if (gap_us)
 		json_object_object_add(br, "gap_us", json_object_new_uint64(gap_us));
 	if (port)
-		add_port(json_object_object_get(br, "ports"), model_port(port));
+		model_add_port(json_object_object_get(br, "ports"), model_port(port));
 	return MNL_CB_OK;
 }
 

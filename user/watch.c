@@ -460,8 +460,9 @@ static int snapshot_cb(const struct nlmsghdr *nlh, void *data)
 			continue;
 		o = model_port(attr);
 		json_object_object_add(o, "bridge", json_object_new_string(br));
-		json_object_array_add(w->ports, o);
-		w->got++;
+		/* The next part of a port split over messages is not a port. */
+		if (model_add_port(w->ports, o))
+			w->got++;
 	}
 	if (w->got >= w->nports)
 		finish(w);

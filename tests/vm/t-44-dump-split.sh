@@ -4,7 +4,10 @@
 # eight senders timed 1 in 1 through a rate-limited egress port, whose
 # queue spreads the time to done over many buckets; a dump read with a
 # 4096-byte buffer (messages of 4 kB) must carry that port in more than
-# one message and the same histograms as show -j.
+# one message and the same histograms as show -j. The snapshot stream
+# (messages of up to 16 kB) and watch carry the same histograms; the port
+# is split there too when they take more than 16 kB (here about 6 kB:
+# the split path of the stream is logged, not reached).
 #
 #   A1..A8 --ethA1..8-- br0 --vethB-- B (netem rate 20mbit)
 # timeout: 600
@@ -70,3 +73,23 @@ assert_eq "$((INS + 1))" "$(jq '.ports | length' "$BP_TMP/dump.json")" "ports du
 assert_eq "$(jq -cS "[$(_bp_port vethB) | .latency[] | {key: \"\(.from)/\(.stage)\", value: .samples}] | from_entries" <<<"$BP_JSON")" \
 	"$(jq -cS '.ports.vethB.latency' "$BP_TMP/dump.json")" \
 	"vethB's histograms over the split dump = show -j's"
+
+step "the snapshot stream splits a port too, and watch merges it"
+# A snapshot message is at most 16 kB (the largest a socket buffer takes
+# at once): a port whose histograms take more comes in several messages.
+in_ns host python3 "$REPO_DIR/tests/vm/nldump.py" "$REPO_DIR/kmod/uapi/linux/brpath.h" --stream \
+	>"$BP_TMP/stream.json" || fail "nldump --stream: $(cat "$BP_TMP/stream.json")"
+jq -c '.messages, (.ports | map_values({messages, latency_bytes}))' "$BP_TMP/stream.json"
+lat_bytes=$(jq '.ports.vethB.latency_bytes' "$BP_TMP/stream.json")
+if [ "$lat_bytes" -gt 16384 ]; then
+	assert_ge 2 "$(jq '.ports.vethB.messages' "$BP_TMP/stream.json")" "snapshot messages that carried vethB"
+else
+	log "vethB's histograms take $lat_bytes bytes: one snapshot message holds them"
+fi
+assert_eq "$((INS + 1))" "$(jq '.ports | length' "$BP_TMP/stream.json")" "ports in the snapshot"
+want=$(jq -cS "[$(_bp_port vethB) | .latency[] | {key: \"\(.from)/\(.stage)\", value: .samples}] | from_entries" <<<"$BP_JSON")
+assert_eq "$want" "$(jq -cS '.ports.vethB.latency' "$BP_TMP/stream.json")" \
+	"vethB's histograms over the snapshot's messages = show -j's"
+bp host watch -i 100ms -c 1 -o "$BP_TMP/watch.json" || fail "brpath watch failed"
+assert_eq "$want" "$(jq -cS '[.ports[] | select(.port == "vethB") | .latency[] | {key: "\(.from)/\(.stage)", value: .samples}] | from_entries' "$BP_TMP/watch.json")" \
+	"vethB's histograms in watch's first line = show -j's"
