@@ -56,7 +56,7 @@ wait_for 10 dev_by_mac "$NIC_MAC" || { echo "skip: no NIC with MAC $NIC_MAC (tes
 wait_for 10 dev_by_mac "$EXT_MAC" || { echo "skip: no NIC with MAC $EXT_MAC (tests/vm/run adds it)"; exit 77; }
 nic=$(dev_by_mac "$NIC_MAC") ext=$(dev_by_mac "$EXT_MAC")
 brpath_load
-log "e1000e: $nic ($(readlink /sys/class/net/$nic/device/driver)), virtio-net: $ext"
+log "the e1000e is $nic, the virtio NIC $ext (probe order)"
 assert_eq e1000e "$(basename "$(readlink "/sys/class/net/$nic/device/driver")")" "driver of $NIC_MAC"
 
 ns_new host
