@@ -126,19 +126,25 @@ tcp_bulk() {
 	assert_ge $((MB * 1000000 / 1448)) "$OUT" "segments $from sent ($MB MB of 1448 B)"
 }
 
+# UDP bursts are paced (--rate): a NIC whose receive ring is full drops
+# before rx (rx_missed_errors), which is not brpath's to count. On 6.12
+# under load the guest once got 499 of an unpaced burst of 500 (where the
+# frame went was not seen: the test stopped there then; now the counters
+# and the NICs' own are printed when a count is short).
 step "UDP: $N frames ext -> nic0 -> br0 -> guest, $N back"
 bp_reset host br0
 wire_base
 recv_start guest eth0 --count "$N" --timeout 60
-send ext eth0 --dst-mac "$MAC_G" --count "$N" --size 64
+send ext eth0 --dst-mac "$MAC_G" --count "$N" --size 64 --rate 2000
 recv_wait
-assert_eq "$N" "$RECEIVED" "frames the guest received"
+check assert_eq "$N" "$RECEIVED" "frames the guest received"
 recv_start ext eth0 --count "$N" --timeout 60
-send guest eth0 --dst-mac "$EXT_MAC" --count "$N" --size 64
+send guest eth0 --dst-mac "$EXT_MAC" --count "$N" --size 64 --rate 2000
 recv_wait
-assert_eq "$N" "$RECEIVED" "frames ext received"
+check assert_eq "$N" "$RECEIVED" "frames ext received"
 bp_snap host
 bp host show br0
+[ "$FAILS" = 0 ] || { ip_ns host -s link show nic0; ip_ns ext -s link show eth0; in_ns host ethtool -S nic0 | grep -v ': 0$'; }
 check assert_stages nic0 "rx=$N br_in=$N br_fwd=$N br_out=$N tx=$N done=$N"
 check assert_stages ethG "rx=$N br_in=$N br_fwd=$N br_out=$N tx=$N done=$N"
 check assert_eq "$(wire rx)" "$(bp_stage nic0 done)" "nic0 done = frames ext's NIC received"
@@ -207,13 +213,13 @@ bp host attach br0 --match "udp dport 9"
 bp_reset host br0
 wire_base
 recv_start guest eth0 --timeout 60 --idle 3
-send ext eth0 --dst-mac "$MAC_G" --count "$N" --size 200 --flow 1 --dport 9
-send ext eth0 --dst-mac "$MAC_G" --count "$M" --size 300 --flow 2 --dport 10
+send ext eth0 --dst-mac "$MAC_G" --count "$N" --size 200 --rate 2000 --flow 1 --dport 9
+send ext eth0 --dst-mac "$MAC_G" --count "$M" --size 300 --rate 2000 --flow 2 --dport 10
 recv_wait
 assert_eq $((N + M)) "$RECEIVED" "frames the guest received (both flows)"
 recv_start ext eth0 --timeout 60 --idle 3
-send guest eth0 --dst-mac "$EXT_MAC" --count "$N" --size 200 --flow 1 --dport 9
-send guest eth0 --dst-mac "$EXT_MAC" --count "$M" --size 300 --flow 2 --dport 10
+send guest eth0 --dst-mac "$EXT_MAC" --count "$N" --size 200 --rate 2000 --flow 1 --dport 9
+send guest eth0 --dst-mac "$EXT_MAC" --count "$M" --size 300 --rate 2000 --flow 2 --dport 10
 recv_wait
 assert_eq $((N + M)) "$RECEIVED" "frames ext received (both flows)"
 bp_snap host
