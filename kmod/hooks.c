@@ -49,6 +49,7 @@ struct brpath_last {
 	const struct brpath_match *match;	/* while a filter exists */
 	const struct sk_buff *xmit_skb;		/* handed to a NIC's driver */
 	unsigned int xmit_segs;
+	bool xmit_wanted;			/* by its port's flow filter */
 	/*
 	 * The data of the frame br_fwd counted last: the copies of a flooded
 	 * frame are clones that share it, and count at br_fwd once.
@@ -537,14 +538,18 @@ static void brpath_consume_probe(BRPATH_CONSUME_PROBE_ARGS)
 
 /*
  * While a NIC (or other) port exists: the driver accepted the frame. The
- * skb may be freed already, so the length comes from the tracepoint, its
- * segments from net_dev_start_xmit just before on this CPU, and with a flow
- * filter the frame counts if it is the one this CPU counted at tx of the
- * device last.
+ * skb may be freed already, so the length comes from the tracepoint, and
+ * its segments and the flow filter's decision from net_dev_start_xmit just
+ * before on this CPU, where the skb is whole. It is not always the skb tx
+ * counted: a qdisc may hand the driver another CPU's frames, or dequeue
+ * later, and a GSO skb the driver cannot take is cut into segments first,
+ * new skbs; the filter decides on each (a NIC's only: taps and veths have
+ * neither probe).
  */
 static void brpath_start_xmit_probe(void *data, const struct sk_buff *skb,
 				    const struct net_device *dev)
 {
+	const struct brpath_port *port;
 	struct brpath_last *last;
 
 	if (!netif_is_bridge_port(dev))
@@ -552,6 +557,10 @@ static void brpath_start_xmit_probe(void *data, const struct sk_buff *skb,
 	last = this_cpu_ptr(&brpath_last);
 	last->xmit_skb = skb;
 	last->xmit_segs = brpath_segs(skb);
+	if (!static_branch_unlikely(&brpath_match_key.key))
+		return;
+	port = brpath_port_lookup(dev);
+	last->xmit_wanted = port && brpath_wanted(port, skb);
 }
 
 static void brpath_xmit_probe(void *data, struct sk_buff *skb, int rc,
@@ -568,8 +577,7 @@ static void brpath_xmit_probe(void *data, struct sk_buff *skb, int rc,
 	    port->kind == BRPATH_PORT_VETH)
 		return;
 	if (static_branch_unlikely(&brpath_match_key.key) && port->match &&
-	    (last->skb != skb || last->dev != dev ||
-	     last->stage != BRPATH_STAGE_TX))
+	    (last->xmit_skb != skb || !last->xmit_wanted))
 		return;
 	/* Its segments were counted just before the driver got it. */
 	segs = last->xmit_skb == skb ? last->xmit_segs : 1;
