@@ -16,10 +16,12 @@
  * them pays nothing for them.
  */
 #include <linux/if_bridge.h>
+#include <linux/kallsyms.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/percpu.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
+#include <linux/stacktrace.h>
 #include <linux/tracepoint.h>
 #include <linux/workqueue.h>
 #include <trace/events/net.h>
@@ -478,6 +480,70 @@ static void brpath_bpdu_taken(struct brpath_port *port, const struct sk_buff *sk
 	brpath_stage_add_any(port, BRPATH_STAGE_BR_LOCAL, 1, len);
 }
 
+/*
+ * The bridge's rx handler, br_handle_frame(), [start, end): it runs the
+ * PRE_ROUTING hooks itself (nf_hook_bridge_pre(), inlined) and frees what
+ * they drop, or the hook frees it (nf_tables, Debian's 6.1 too). A hook
+ * registered at NF_BR_PRI_FIRST after ours runs before it
+ * (nf_hook_entries_grow() puts a new hook before those of equal priority),
+ * so its drops find the frame last counted at rx. Told apart on the drop
+ * path only: the bridge's rx handler is on the stack of the free.
+ */
+static unsigned long brpath_br_rx_start, brpath_br_rx_end;
+#define BRPATH_DROP_STACK 12	/* probe, traceiter, kfree_skb_reason, hooks */
+
+/* Under RTNL, from process context: @dev is a bridge port. */
+void brpath_br_rx_learn(const struct net_device *dev)
+{
+	unsigned long addr = (unsigned long)rtnl_dereference(dev->rx_handler);
+	char sym[KSYM_SYMBOL_LEN];
+	unsigned long off, size;
+	const char *plus;
+
+	if (!addr)
+		return;
+	sprint_symbol(sym, addr);		/* "name+0xoff/0xsize [module]" */
+	plus = strrchr(sym, '+');
+	if (!plus || sscanf(plus, "+%lx/%lx", &off, &size) != 2 || off > addr)
+		return;
+	WRITE_ONCE(brpath_br_rx_start, addr - off);
+	WRITE_ONCE(brpath_br_rx_end, addr - off + size);
+}
+
+/*
+ * Only for a frame last counted at rx on a port, freed: about a
+ * microsecond of stack unwinding per such drop, nothing per frame.
+ */
+static bool brpath_freed_in_bridge_rx(const void *location)
+{
+	unsigned long start = READ_ONCE(brpath_br_rx_start);
+	unsigned long end = READ_ONCE(brpath_br_rx_end);
+	unsigned long entries[BRPATH_DROP_STACK];
+	unsigned int i, n;
+
+	if ((unsigned long)location >= start && (unsigned long)location < end)
+		return true;
+	n = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+	for (i = 0; i < n; i++)
+		if (entries[i] >= start && entries[i] < end)
+			return true;
+	return false;
+}
+
+/*
+ * Taken in by the bridge from the port and dropped by its rx handler or a
+ * PRE_ROUTING hook that ran before br_in: counted at br_in and charged to
+ * it, as when br_in runs first.
+ */
+static void brpath_br_in_dropped(struct brpath_port *port,
+				 const struct sk_buff *skb, u32 reason)
+{
+	unsigned int segs = brpath_segs(skb);
+
+	brpath_stage_add_any(port, BRPATH_STAGE_BR_IN, segs, brpath_frame_len(skb));
+	brpath_drop_count(port, BRPATH_STAGE_BR_IN, reason, segs);
+}
+
 static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 {
 	struct brpath_last *last = this_cpu_ptr(&brpath_last);
@@ -493,6 +559,9 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 			return;
 		if (last->stage == BRPATH_STAGE_RX && brpath_bpdu(skb))
 			brpath_bpdu_taken(port, skb);
+		else if (last->stage == BRPATH_STAGE_RX &&
+			 brpath_freed_in_bridge_rx(location))
+			brpath_br_in_dropped(port, skb, reason);
 		else
 			brpath_drop_count(port, last->stage, reason, brpath_segs(skb));
 		return;
