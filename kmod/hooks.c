@@ -249,6 +249,25 @@ static void brpath_receive_probe(void *data, struct sk_buff *skb)
 }
 
 /*
+ * A frame tc redirected (act_mirred) from the ingress of @in_dev, where rx
+ * counted it, to the egress of a port of the same bridge: forwarded from
+ * its in-port to another port, by tc instead of the bridge's FDB. Counted
+ * at the in-port's br_in and br_fwd, so both ports' budgets close. Only for
+ * frames queued on a port without br_out counting them first.
+ */
+static void brpath_tc_forwarded(const struct net_device *in_dev,
+				const struct brpath_port *out,
+				unsigned int segs, unsigned int len)
+{
+	struct brpath_port *in = brpath_port_lookup(in_dev);
+
+	if (!in || in->br != out->br)
+		return;
+	brpath_stage_add(in, BRPATH_STAGE_BR_IN, segs, len);
+	brpath_stage_add(in, BRPATH_STAGE_BR_FWD, segs, len);
+}
+
+/*
  * __dev_queue_xmit(), after the netfilter and tc egress hooks, before the
  * qdisc: tx. Every frame the host transmits comes here while a port exists.
  */
@@ -268,10 +287,15 @@ static void brpath_queue_probe(void *data, struct sk_buff *skb)
 	/*
 	 * Not just counted at br_out on this port: a frame the host sends on
 	 * the port itself (the port's own IPv6 ND and MLD), or a fragment
-	 * br_netfilter made. It leaves by P as the bridge's do: br_out too.
+	 * br_netfilter made, a frame tc redirected to P. It leaves by P as the
+	 * bridge's do: br_out too.
 	 */
-	if (last->skb != skb || last->dev != dev || last->stage != BRPATH_STAGE_BR_OUT)
+	if (last->skb != skb || last->dev != dev || last->stage != BRPATH_STAGE_BR_OUT) {
+		if (last->skb == skb && last->stage == BRPATH_STAGE_RX &&
+		    skb_is_redirected(skb))
+			brpath_tc_forwarded(last->dev, port, segs, skb->len);
 		brpath_stage_add(port, BRPATH_STAGE_BR_OUT, segs, skb->len);
+	}
 	brpath_stage_add(port, BRPATH_STAGE_TX, segs, skb->len);
 	brpath_last_set(skb, port, BRPATH_STAGE_TX);
 	brpath_time(port, skb, BRPATH_LAT_TX, false);
