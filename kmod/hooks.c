@@ -16,6 +16,7 @@
  * them pays nothing for them.
  */
 #include <linux/if_bridge.h>
+#include <linux/ip.h>
 #include <linux/kallsyms.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/percpu.h>
@@ -56,6 +57,13 @@ struct brpath_last {
 	 * frame are clones that share it, and count at br_fwd once.
 	 */
 	const unsigned char *fwd_head;
+	/*
+	 * A datagram br_netfilter reassembled, counted at br_out of this
+	 * device as the fragments it is about to be cut into: tx counts them
+	 * one by one, br_out not again.
+	 */
+	const struct net_device *refrag_dev;
+	unsigned int refrag_left;
 };
 
 static DEFINE_PER_CPU(struct brpath_last, brpath_last);
@@ -121,6 +129,38 @@ static __always_inline unsigned int brpath_segs(const struct sk_buff *skb)
 	if (likely(!shinfo->gso_size))
 		return 1;
 	return shinfo->gso_segs ?: DIV_ROUND_UP(skb->len, shinfo->gso_size);
+}
+
+/*
+ * Frames, not datagrams: one that br_netfilter reassembled (IPv4 defrag for
+ * conntrack) arrived as fragments of at most frag_max_size bytes and leaves
+ * as fragments of at most that or the out-device's @mtu
+ * (br_nf_dev_queue_xmit()): counted as that many at every stage, like the
+ * fragments themselves at br_in and tx. Only skbs carrying br_netfilter's
+ * extension get past the first test.
+ */
+static __always_inline unsigned int brpath_frames(const struct sk_buff *skb,
+						  unsigned int mtu)
+{
+#if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
+	const struct nf_bridge_info *nf = nf_bridge_info_get(skb);
+	unsigned int hlen, len, per;
+	const struct iphdr *iph;
+
+	if (likely(!nf) || !nf->frag_max_size || skb_is_gso(skb) ||
+	    skb->protocol != htons(ETH_P_IP))
+		return brpath_segs(skb);
+	mtu = min_t(unsigned int, mtu, nf->frag_max_size);
+	iph = ip_hdr(skb);
+	hlen = iph->ihl * 4;
+	len = ntohs(iph->tot_len);
+	per = (mtu - hlen) & ~7U;
+	if (len <= mtu || mtu <= hlen || !per)
+		return 1;
+	return DIV_ROUND_UP(len - hlen, per);
+#else
+	return brpath_segs(skb);
+#endif
 }
 
 /* In softirq or with BH disabled: the counters are this CPU's alone. */
@@ -273,7 +313,7 @@ static void brpath_tc_forwarded(const struct net_device *in_dev,
  */
 static void brpath_queue_probe(void *data, struct sk_buff *skb)
 {
-	const struct brpath_last *last = this_cpu_ptr(&brpath_last);
+	struct brpath_last *last = this_cpu_ptr(&brpath_last);
 	struct net_device *dev = skb->dev;
 	struct brpath_port *port;
 	unsigned int segs;
@@ -290,7 +330,10 @@ static void brpath_queue_probe(void *data, struct sk_buff *skb)
 	 * br_netfilter made, a frame tc redirected to P. It leaves by P as the
 	 * bridge's do: br_out too.
 	 */
-	if (last->skb != skb || last->dev != dev || last->stage != BRPATH_STAGE_BR_OUT) {
+	if (unlikely(last->refrag_left) && last->refrag_dev == dev) {
+		last->refrag_left--;	/* counted at br_out as one of its datagram's */
+	} else if (last->skb != skb || last->dev != dev ||
+		   last->stage != BRPATH_STAGE_BR_OUT) {
 		if (last->skb == skb && last->stage == BRPATH_STAGE_RX &&
 		    skb_is_redirected(skb))
 			brpath_tc_forwarded(last->dev, port, segs, skb->len);
@@ -309,7 +352,7 @@ static void brpath_queue_probe(void *data, struct sk_buff *skb)
  */
 static __always_inline struct brpath_port *
 brpath_bridge_count(const struct net_device *dev, unsigned int stage,
-		    const struct sk_buff *skb)
+		    const struct sk_buff *skb, unsigned int frames)
 {
 	struct brpath_port *port = brpath_port_lookup(dev);
 	bool bh = in_softirq();
@@ -318,7 +361,7 @@ brpath_bridge_count(const struct net_device *dev, unsigned int stage,
 		return NULL;
 	if (unlikely(!bh))
 		local_bh_disable();
-	brpath_stage_add(port, stage, brpath_segs(skb), brpath_frame_len(skb));
+	brpath_stage_add(port, stage, frames, brpath_frame_len(skb));
 	if (stage == BRPATH_STAGE_BR_LOCAL)
 		brpath_last_end(skb);
 	else
@@ -335,7 +378,9 @@ static unsigned int brpath_br_in_hook(void *priv, struct sk_buff *skb,
 
 	/* A new frame in the bridge: not one br_fwd has counted. */
 	this_cpu_write(brpath_last.fwd_head, NULL);
-	port = brpath_bridge_count(state->in, BRPATH_STAGE_BR_IN, skb);
+	this_cpu_write(brpath_last.refrag_left, 0);
+	port = brpath_bridge_count(state->in, BRPATH_STAGE_BR_IN, skb,
+				   brpath_segs(skb));
 	if (port)
 		brpath_time(port, skb, BRPATH_LAT_BR_IN, false);
 	return NF_ACCEPT;
@@ -351,15 +396,23 @@ static unsigned int brpath_br_in_hook(void *priv, struct sk_buff *skb,
 static unsigned int brpath_br_fwd_hook(void *priv, struct sk_buff *skb,
 				       const struct nf_hook_state *state)
 {
+	unsigned int frames;
 	struct brpath_port *port;
 
 	if (skb->head != this_cpu_read(brpath_last.fwd_head)) {
-		brpath_bridge_count(state->in, BRPATH_STAGE_BR_FWD, skb);
+		brpath_bridge_count(state->in, BRPATH_STAGE_BR_FWD, skb,
+				    brpath_frames(skb, UINT_MAX));
 		this_cpu_write(brpath_last.fwd_head, skb->head);
 	}
-	port = brpath_bridge_count(state->out, BRPATH_STAGE_BR_OUT, skb);
-	if (port)
+	frames = brpath_frames(skb, state->out->mtu);
+	port = brpath_bridge_count(state->out, BRPATH_STAGE_BR_OUT, skb, frames);
+	if (port) {
 		brpath_time(port, skb, BRPATH_LAT_BR_OUT, false);
+		if (unlikely(frames > 1 && !skb_is_gso(skb))) {
+			this_cpu_write(brpath_last.refrag_dev, state->out);
+			this_cpu_write(brpath_last.refrag_left, frames);
+		}
+	}
 	return NF_ACCEPT;
 }
 
@@ -374,7 +427,8 @@ static unsigned int brpath_br_local_hook(void *priv, struct sk_buff *skb,
 	/* this_cpu ops: an nfqueue verdict may re-enter from process context. */
 	if (skb->head == this_cpu_read(brpath_last.fwd_head))
 		this_cpu_cmpxchg(brpath_last.skb, skb, NULL);
-	else if (!brpath_bridge_count(state->in, BRPATH_STAGE_BR_LOCAL, skb))
+	else if (!brpath_bridge_count(state->in, BRPATH_STAGE_BR_LOCAL, skb,
+				      brpath_frames(skb, UINT_MAX)))
 		return NF_ACCEPT;
 	/* The path ends here: a sampled frame's timestamp is done with. */
 	if (static_branch_unlikely(&brpath_lat_key.key))
@@ -389,7 +443,7 @@ static unsigned int brpath_br_local_hook(void *priv, struct sk_buff *skb,
 static unsigned int brpath_br_local_out_hook(void *priv, struct sk_buff *skb,
 					     const struct nf_hook_state *state)
 {
-	brpath_bridge_count(state->out, BRPATH_STAGE_BR_OUT, skb);
+	brpath_bridge_count(state->out, BRPATH_STAGE_BR_OUT, skb, brpath_segs(skb));
 	return NF_ACCEPT;
 }
 
