@@ -215,6 +215,7 @@ int brpath_port_add(struct brpath_bridge *br, struct net_device *dev)
 	netdev_hold(dev, &port->dev_tracker, GFP_KERNEL);
 	brpath_port_base(port);
 
+	brpath_br_rx_learn(dev);
 	/* Visible to the bridge hooks and probes before rx counts. */
 	brpath_port_hash_add(port);
 	if (port->stacked) {

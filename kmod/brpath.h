@@ -223,6 +223,7 @@ void brpath_peer_hash_del(struct brpath_port *port);
 int brpath_probes_get(struct brpath_port *port, unsigned int probes);
 void brpath_probes_put(struct brpath_port *port, unsigned int probes);
 void brpath_probes_sync(void);
+void brpath_br_rx_learn(const struct net_device *dev);
 /* Probes and static keys outlive their last user by this (hooks.c). */
 #define BRPATH_LINGER HZ
 void brpath_linger_start(void);

@@ -16,10 +16,13 @@
  * them pays nothing for them.
  */
 #include <linux/if_bridge.h>
+#include <linux/ip.h>
+#include <linux/kallsyms.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/percpu.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
+#include <linux/stacktrace.h>
 #include <linux/tracepoint.h>
 #include <linux/workqueue.h>
 #include <trace/events/net.h>
@@ -55,6 +58,13 @@ struct brpath_last {
 	 * frame are clones that share it, and count at br_fwd once.
 	 */
 	const unsigned char *fwd_head;
+	/*
+	 * A datagram br_netfilter reassembled, counted at br_out of this
+	 * device as the fragments it is about to be cut into: tx counts them
+	 * one by one, br_out not again.
+	 */
+	const struct net_device *refrag_dev;
+	unsigned int refrag_left;
 };
 
 static DEFINE_PER_CPU(struct brpath_last, brpath_last);
@@ -120,6 +130,38 @@ static __always_inline unsigned int brpath_segs(const struct sk_buff *skb)
 	if (likely(!shinfo->gso_size))
 		return 1;
 	return shinfo->gso_segs ?: DIV_ROUND_UP(skb->len, shinfo->gso_size);
+}
+
+/*
+ * Frames, not datagrams: one that br_netfilter reassembled (IPv4 defrag for
+ * conntrack) arrived as fragments of at most frag_max_size bytes and leaves
+ * as fragments of at most that or the out-device's @mtu
+ * (br_nf_dev_queue_xmit()): counted as that many at every stage, like the
+ * fragments themselves at br_in and tx. Only skbs carrying br_netfilter's
+ * extension get past the first test.
+ */
+static __always_inline unsigned int brpath_frames(const struct sk_buff *skb,
+						  unsigned int mtu)
+{
+#if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
+	const struct nf_bridge_info *nf = nf_bridge_info_get(skb);
+	unsigned int hlen, len, per;
+	const struct iphdr *iph;
+
+	if (likely(!nf) || !nf->frag_max_size || skb_is_gso(skb) ||
+	    skb->protocol != htons(ETH_P_IP))
+		return brpath_segs(skb);
+	mtu = min_t(unsigned int, mtu, nf->frag_max_size);
+	iph = ip_hdr(skb);
+	hlen = iph->ihl * 4;
+	len = ntohs(iph->tot_len);
+	per = (mtu - hlen) & ~7U;
+	if (len <= mtu || mtu <= hlen || !per)
+		return 1;
+	return DIV_ROUND_UP(len - hlen, per);
+#else
+	return brpath_segs(skb);
+#endif
 }
 
 /* In softirq or with BH disabled: the counters are this CPU's alone. */
@@ -248,12 +290,31 @@ static void brpath_receive_probe(void *data, struct sk_buff *skb)
 }
 
 /*
+ * A frame tc redirected (act_mirred) from the ingress of @in_dev, where rx
+ * counted it, to the egress of a port of the same bridge: forwarded from
+ * its in-port to another port, by tc instead of the bridge's FDB. Counted
+ * at the in-port's br_in and br_fwd, so both ports' budgets close. Only for
+ * frames queued on a port without br_out counting them first.
+ */
+static void brpath_tc_forwarded(const struct net_device *in_dev,
+				const struct brpath_port *out,
+				unsigned int segs, unsigned int len)
+{
+	struct brpath_port *in = brpath_port_lookup(in_dev);
+
+	if (!in || in->br != out->br)
+		return;
+	brpath_stage_add(in, BRPATH_STAGE_BR_IN, segs, len);
+	brpath_stage_add(in, BRPATH_STAGE_BR_FWD, segs, len);
+}
+
+/*
  * __dev_queue_xmit(), after the netfilter and tc egress hooks, before the
  * qdisc: tx. Every frame the host transmits comes here while a port exists.
  */
 static void brpath_queue_probe(void *data, struct sk_buff *skb)
 {
-	const struct brpath_last *last = this_cpu_ptr(&brpath_last);
+	struct brpath_last *last = this_cpu_ptr(&brpath_last);
 	struct net_device *dev = skb->dev;
 	struct brpath_port *port;
 	unsigned int segs;
@@ -267,10 +328,18 @@ static void brpath_queue_probe(void *data, struct sk_buff *skb)
 	/*
 	 * Not just counted at br_out on this port: a frame the host sends on
 	 * the port itself (the port's own IPv6 ND and MLD), or a fragment
-	 * br_netfilter made. It leaves by P as the bridge's do: br_out too.
+	 * br_netfilter made, a frame tc redirected to P. It leaves by P as the
+	 * bridge's do: br_out too.
 	 */
-	if (last->skb != skb || last->dev != dev || last->stage != BRPATH_STAGE_BR_OUT)
+	if (unlikely(last->refrag_left) && last->refrag_dev == dev) {
+		last->refrag_left--;	/* counted at br_out as one of its datagram's */
+	} else if (last->skb != skb || last->dev != dev ||
+		   last->stage != BRPATH_STAGE_BR_OUT) {
+		if (last->skb == skb && last->stage == BRPATH_STAGE_RX &&
+		    skb_is_redirected(skb))
+			brpath_tc_forwarded(last->dev, port, segs, skb->len);
 		brpath_stage_add(port, BRPATH_STAGE_BR_OUT, segs, skb->len);
+	}
 	brpath_stage_add(port, BRPATH_STAGE_TX, segs, skb->len);
 	brpath_last_set(skb, port, BRPATH_STAGE_TX);
 	brpath_time(port, skb, BRPATH_LAT_TX, false);
@@ -284,7 +353,7 @@ static void brpath_queue_probe(void *data, struct sk_buff *skb)
  */
 static __always_inline struct brpath_port *
 brpath_bridge_count(const struct net_device *dev, unsigned int stage,
-		    const struct sk_buff *skb)
+		    const struct sk_buff *skb, unsigned int frames)
 {
 	struct brpath_port *port = brpath_port_lookup(dev);
 	bool bh = in_softirq();
@@ -293,7 +362,7 @@ brpath_bridge_count(const struct net_device *dev, unsigned int stage,
 		return NULL;
 	if (unlikely(!bh))
 		local_bh_disable();
-	brpath_stage_add(port, stage, brpath_segs(skb), brpath_frame_len(skb));
+	brpath_stage_add(port, stage, frames, brpath_frame_len(skb));
 	if (stage == BRPATH_STAGE_BR_LOCAL)
 		brpath_last_end(skb);
 	else
@@ -310,7 +379,9 @@ static unsigned int brpath_br_in_hook(void *priv, struct sk_buff *skb,
 
 	/* A new frame in the bridge: not one br_fwd has counted. */
 	this_cpu_write(brpath_last.fwd_head, NULL);
-	port = brpath_bridge_count(state->in, BRPATH_STAGE_BR_IN, skb);
+	this_cpu_write(brpath_last.refrag_left, 0);
+	port = brpath_bridge_count(state->in, BRPATH_STAGE_BR_IN, skb,
+				   brpath_segs(skb));
 	if (port)
 		brpath_time(port, skb, BRPATH_LAT_BR_IN, false);
 	return NF_ACCEPT;
@@ -326,15 +397,23 @@ static unsigned int brpath_br_in_hook(void *priv, struct sk_buff *skb,
 static unsigned int brpath_br_fwd_hook(void *priv, struct sk_buff *skb,
 				       const struct nf_hook_state *state)
 {
+	unsigned int frames;
 	struct brpath_port *port;
 
 	if (skb->head != this_cpu_read(brpath_last.fwd_head)) {
-		brpath_bridge_count(state->in, BRPATH_STAGE_BR_FWD, skb);
+		brpath_bridge_count(state->in, BRPATH_STAGE_BR_FWD, skb,
+				    brpath_frames(skb, UINT_MAX));
 		this_cpu_write(brpath_last.fwd_head, skb->head);
 	}
-	port = brpath_bridge_count(state->out, BRPATH_STAGE_BR_OUT, skb);
-	if (port)
+	frames = brpath_frames(skb, state->out->mtu);
+	port = brpath_bridge_count(state->out, BRPATH_STAGE_BR_OUT, skb, frames);
+	if (port) {
 		brpath_time(port, skb, BRPATH_LAT_BR_OUT, false);
+		if (unlikely(frames > 1 && !skb_is_gso(skb))) {
+			this_cpu_write(brpath_last.refrag_dev, state->out);
+			this_cpu_write(brpath_last.refrag_left, frames);
+		}
+	}
 	return NF_ACCEPT;
 }
 
@@ -349,7 +428,8 @@ static unsigned int brpath_br_local_hook(void *priv, struct sk_buff *skb,
 	/* this_cpu ops: an nfqueue verdict may re-enter from process context. */
 	if (skb->head == this_cpu_read(brpath_last.fwd_head))
 		this_cpu_cmpxchg(brpath_last.skb, skb, NULL);
-	else if (!brpath_bridge_count(state->in, BRPATH_STAGE_BR_LOCAL, skb))
+	else if (!brpath_bridge_count(state->in, BRPATH_STAGE_BR_LOCAL, skb,
+				      brpath_frames(skb, UINT_MAX)))
 		return NF_ACCEPT;
 	/* The path ends here: a sampled frame's timestamp is done with. */
 	if (static_branch_unlikely(&brpath_lat_key.key))
@@ -364,7 +444,7 @@ static unsigned int brpath_br_local_hook(void *priv, struct sk_buff *skb,
 static unsigned int brpath_br_local_out_hook(void *priv, struct sk_buff *skb,
 					     const struct nf_hook_state *state)
 {
-	brpath_bridge_count(state->out, BRPATH_STAGE_BR_OUT, skb);
+	brpath_bridge_count(state->out, BRPATH_STAGE_BR_OUT, skb, brpath_segs(skb));
 	return NF_ACCEPT;
 }
 
@@ -479,6 +559,70 @@ static void brpath_bpdu_taken(struct brpath_port *port, const struct sk_buff *sk
 	brpath_stage_add_any(port, BRPATH_STAGE_BR_LOCAL, 1, len);
 }
 
+/*
+ * The bridge's rx handler, br_handle_frame(), [start, end): it runs the
+ * PRE_ROUTING hooks itself (nf_hook_bridge_pre(), inlined) and frees what
+ * they drop, or the hook frees it (nf_tables, Debian's 6.1 too). A hook
+ * registered at NF_BR_PRI_FIRST after ours runs before it
+ * (nf_hook_entries_grow() puts a new hook before those of equal priority),
+ * so its drops find the frame last counted at rx. Told apart on the drop
+ * path only: the bridge's rx handler is on the stack of the free.
+ */
+static unsigned long brpath_br_rx_start, brpath_br_rx_end;
+#define BRPATH_DROP_STACK 12	/* probe, traceiter, kfree_skb_reason, hooks */
+
+/* Under RTNL, from process context: @dev is a bridge port. */
+void brpath_br_rx_learn(const struct net_device *dev)
+{
+	unsigned long addr = (unsigned long)rtnl_dereference(dev->rx_handler);
+	char sym[KSYM_SYMBOL_LEN];
+	unsigned long off, size;
+	const char *plus;
+
+	if (!addr)
+		return;
+	sprint_symbol(sym, addr);		/* "name+0xoff/0xsize [module]" */
+	plus = strrchr(sym, '+');
+	if (!plus || sscanf(plus, "+%lx/%lx", &off, &size) != 2 || off > addr)
+		return;
+	WRITE_ONCE(brpath_br_rx_start, addr - off);
+	WRITE_ONCE(brpath_br_rx_end, addr - off + size);
+}
+
+/*
+ * Only for a frame last counted at rx on a port, freed: about a
+ * microsecond of stack unwinding per such drop, nothing per frame.
+ */
+static bool brpath_freed_in_bridge_rx(const void *location)
+{
+	unsigned long start = READ_ONCE(brpath_br_rx_start);
+	unsigned long end = READ_ONCE(brpath_br_rx_end);
+	unsigned long entries[BRPATH_DROP_STACK];
+	unsigned int i, n;
+
+	if ((unsigned long)location >= start && (unsigned long)location < end)
+		return true;
+	n = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+	for (i = 0; i < n; i++)
+		if (entries[i] >= start && entries[i] < end)
+			return true;
+	return false;
+}
+
+/*
+ * Taken in by the bridge from the port and dropped by its rx handler or a
+ * PRE_ROUTING hook that ran before br_in: counted at br_in and charged to
+ * it, as when br_in runs first.
+ */
+static void brpath_br_in_dropped(struct brpath_port *port,
+				 const struct sk_buff *skb, u32 reason)
+{
+	unsigned int segs = brpath_segs(skb);
+
+	brpath_stage_add_any(port, BRPATH_STAGE_BR_IN, segs, brpath_frame_len(skb));
+	brpath_drop_count(port, BRPATH_STAGE_BR_IN, reason, segs);
+}
+
 static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 {
 	struct brpath_last *last = this_cpu_ptr(&brpath_last);
@@ -494,6 +638,9 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 			return;
 		if (last->stage == BRPATH_STAGE_RX && brpath_bpdu(skb))
 			brpath_bpdu_taken(port, skb);
+		else if (last->stage == BRPATH_STAGE_RX &&
+			 brpath_freed_in_bridge_rx(location))
+			brpath_br_in_dropped(port, skb, reason);
 		else
 			brpath_drop_count(port, last->stage, reason, brpath_segs(skb));
 		return;

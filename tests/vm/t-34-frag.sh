@@ -1,0 +1,111 @@
+#!/bin/bash
+# br_netfilter and IP fragments: one unit, frames on the wire.
+#
+#   A eth0 10.0.0.1 --- ethA [br0] ethB --- eth0 10.0.0.2 B
+#
+# A sends N UDP datagrams of 4000 bytes: 3 fragments each on a 1500 MTU.
+# With bridge-nf-call-iptables=1 and an nft ip forward rule that uses
+# conntrack, br_netfilter reassembles each datagram (IPv4 defrag) before
+# FORWARD and cuts it into fragments again on ethB; without conntrack the
+# fragments pass as they are. Either way every stage counts the 3N
+# fragments: ethA rx/br_in/br_fwd, ethB br_out/tx/done; against A's and
+# B's ip -s link, B's /proc/net/snmp (ReasmOKs, Udp InDatagrams), the nft
+# counter (N datagrams with conntrack, 3N fragments without) and
+# bp_conservation.
+# timeout: 900
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/brpath.sh"
+
+N=${N:-200}
+FRAGS=3
+
+hosts_a_b ethB
+ip_ns A addr add 10.0.0.1/24 dev eth0
+ip_ns B addr add 10.0.0.2/24 dev eth0
+ip_ns A neigh replace 10.0.0.2 lladdr "$MAC_B" dev eth0 nud permanent
+ip_ns B neigh replace 10.0.0.1 lladdr "$MAC_A" dev eth0 nud permanent
+fdb_static host ethA "$MAC_A"
+nf_mode host 1
+bp host attach br0
+
+# snmp NS GROUP FIELD: a counter of /proc/net/snmp in NS.
+snmp() {
+	in_ns "$1" awk -v g="$2:" -v f="$3" '$1 == g {
+		if (!n) { for (i = 2; i <= NF; i++) h[i] = $i; n = 1; next }
+		for (i = 2; i <= NF; i++) if (h[i] == f) print $i }' /proc/net/snmp
+}
+
+run() {	# run CT(0|1)
+	local ct=$1 rule a0 b0 r0 u0 e0 c0 sent recvd reasm udp udperr nftn
+	rule="counter comment \"dg\""
+	[ "$ct" = 0 ] || rule="ct state new,established $rule"
+	in_ns host nft -f - <<-NFT
+		table ip bp_frag {
+			chain c_fwd {
+				type filter hook forward priority filter; policy accept;
+				ip daddr 10.0.0.2 $rule
+			}
+		}
+	NFT
+	bp_reset host br0
+	a0=$(dev_stat A eth0 tx_packets)
+	b0=$(dev_stat B eth0 rx_packets)
+	r0=$(snmp B Ip ReasmOKs)
+	u0=$(snmp B Udp InDatagrams)
+	e0=$(snmp B Udp InErrors); c0=$(snmp B Udp InCsumErrors)
+	_nsx B
+	"${_NSX[@]}" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE
+s.bind(("10.0.0.2", 9)); s.settimeout(5)
+open(sys.argv[1], "w").close()
+n = 0
+try:
+    while n < int(sys.argv[2]):
+        s.recv(65536); n += 1
+except socket.timeout:
+    pass
+print(n)' "$BP_TMP/frag.ready" "$N" >"$BP_TMP/frag.out" &
+	local pid=$!
+	wait_for 5 test -e "$BP_TMP/frag.ready" || fail "receiver did not start"
+	in_ns A python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(int(sys.argv[1])):
+    s.sendto(b"x" * 4000, ("10.0.0.2", 9)); time.sleep(0.005)' "$N"
+	wait "$pid" || fail "receiver failed"
+	recvd=$(cat "$BP_TMP/frag.out")
+	sent=$(( $(dev_stat A eth0 tx_packets) - a0 ))
+	reasm=$(( $(snmp B Ip ReasmOKs) - r0 ))
+	udp=$(( $(snmp B Udp InDatagrams) - u0 ))
+	udperr=$(( $(snmp B Udp InErrors) - e0 ))
+	log "B Udp: InDatagrams +$udp InErrors +$udperr (InCsumErrors +$(( $(snmp B Udp InCsumErrors) - c0 )))"
+	nftn=$(nft_counter host ip bp_frag c_fwd dg)
+	in_ns host nft delete table ip bp_frag
+	assert_eq "$((N * FRAGS))" "$sent" "A eth0 tx_packets (fragments sent)"
+	assert_eq "$((N * FRAGS))" "$(( $(dev_stat B eth0 rx_packets) - b0 ))" "B eth0 rx_packets (fragments received)"
+	assert_eq "$N" "$reasm" "B Ip ReasmOKs"
+	# Each reassembled datagram reached UDP: delivered, or an error
+	# there (a full socket buffer, a checksum) that is not the path's.
+	assert_eq "$N" "$((udp + udperr))" "B Udp InDatagrams + InErrors"
+	assert_eq "$udp" "$recvd" "datagrams B's socket read = Udp InDatagrams"
+	if [ "$ct" = 1 ]; then
+		assert_eq "$N" "$nftn" "nft forward counter (reassembled datagrams)"
+	else
+		assert_eq "$((N * FRAGS))" "$nftn" "nft forward counter (fragments)"
+	fi
+	bp host show br0
+	bp_snap host
+	assert_stages ethA "rx=$sent br_in=$sent br_fwd=$sent"
+	assert_stages ethB "br_out=$sent tx=$sent done=$sent"
+	assert_eq 0 "$(bp_drops_total ethA)" "ethA drops"
+	assert_eq 0 "$(bp_drops_total ethB)" "ethB drops"
+	assert_closed ethA ethB
+	bp_conservation host br0 0 0
+}
+
+step "4000-byte UDP datagrams as fragments, br_netfilter, no conntrack"
+run 0
+step "4000-byte UDP datagrams as fragments, br_netfilter, conntrack (defrag and refrag)"
+run 1
