@@ -11,6 +11,12 @@
 # build/debug/kmod/brpath.ko (tests/vm/run -k).
 KMOD="${BRPATH_KMOD:-$REPO_DIR/kmod/brpath.ko}"
 
+# The debug kernel (KASAN, lockdep, kmemleak: tests/vm/run -k) runs every
+# command ten to fifty times slower: tests that count iterations in a fixed
+# time expect fewer there.
+DEBUG_KERNEL=0
+[ ! -e /sys/kernel/debug/kmemleak ] || DEBUG_KERNEL=1
+
 # brpath_load: insmod the module for this test; on exit it must unload
 # cleanly (nothing may still hold it).
 brpath_load() {

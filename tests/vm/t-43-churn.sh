@@ -113,7 +113,12 @@ for p in "${pids[@]}"; do wait "$p"; done
 _proc_stop "$traffic" || true
 _proc_stop "$flood" || true
 
-LOOPS=${CHURN_MIN:-"attach:100 port:3 netns:2 watch:3 show:3"}	# name:minimum in $SECS s
+# name:minimum in $SECS s
+if [ "$DEBUG_KERNEL" = 1 ]; then
+	LOOPS=${CHURN_MIN:-"attach:10 port:1 netns:1 watch:1 show:1"}
+else
+	LOOPS=${CHURN_MIN:-"attach:100 port:3 netns:2 watch:3 show:3"}
+fi
 for want in $LOOPS; do
 	l=${want%:*}
 	log "$l: $(cat "$BP_TMP/$l.n") iterations, $(cat "$BP_TMP/$l.fail") failed"
