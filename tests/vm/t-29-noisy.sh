@@ -310,26 +310,19 @@ devs() {
 		read -r e <"/sys/class/net/$d/statistics/tx_bytes"
 		echo "$d $a $b $c $e"; done' sh br0 $PORTS0 br1 $PORTS1
 }
-# quiet CMD...: run CMD (in a subshell, its output kept) in a moment in
-# which no device counter of either bridge moved; when one moved while it
-# ran (a BPDU, a query, a report), try again, up to 20 times. A failure
-# with the counters still is a failure.
-quiet() {
-	local i d1 d2 out rc
-	for i in $(seq 20); do
+# quiet_snap: a show -j (BP_JSON) and the device counters (DEVS) of one
+# moment: taken between two reads of the device counters that agree; when
+# one moved (a BPDU, a query, a report), again, up to 30 times.
+quiet_snap() {
+	local i d1
+	for i in $(seq 30); do
 		d1=$(devs)
-		rc=0
-		out=$( ("$@") 2>&1) || rc=$?
-		d2=$(devs)
-		if [ "$d1" = "$d2" ]; then
-			printf '%s\n' "$out"
-			[ "$rc" = 0 ] || fail "$* (nothing moved while it ran)"
-			return 0
-		fi
-		log "traffic while checking ($*, try $i): again"
-		sleep 0.$((RANDOM % 9 + 1))
+		BP_JSON=$(bp host show -j) || fail "brpath show -j failed"
+		DEVS=$(devs)
+		[ "$d1" != "$DEVS" ] || return 0
+		log "traffic while reading (try $i): again"
 	done
-	fail "$*: no quiet moment in 20 tries"
+	fail "no quiet moment in 30 tries"
 }
 # Reset both bridges in a moment in which no device counter moved, and
 # take the devices' baselines from that moment.
@@ -354,16 +347,24 @@ send C eth0 --dst-mac ff:ff:ff:ff:ff:ff --count "$N" --size 200 --dport 9000 --r
 sleep 2
 pingers_stop
 sleep 1
-final() {
-	bp_conservation host br0 "?"
-	bp_conservation host br1 "?"
-	table
-	bp host show
-	closed $ALL
-	log "ok: every port's budget closed: $ALL"
-	assert_ge "$N" "${ST[ethT.rx]}" "ethT rx"
-	assert_ge "$((3 * N))" "${ST[ethT.done]}" "ethT done"
-	assert_ge "$((2 * N))" "${ST[l0.done]}" "l0 done (T's burst and C's broadcasts)"
-	assert_ge 1 "${ST[ethA.br_local]}" "ethA br_local (ND, MLD, ping to the host)"
+quiet_snap
+# The checks of brpath.sh on that moment's snapshot and device counters.
+bp_snap() { :; }
+_bp_devstats() {
+	local ports
+	if [ "$2" = br0 ]; then ports="br0 $PORTS0"; else ports="br1 $PORTS1"; fi
+	awk -v p=" $ports " 'index(p, " " $1 " ")' <<<"$DEVS"
 }
-quiet final
+bp_conservation host br0 "?"
+bp_conservation host br1 "?"
+jq -r '.bridges[].ports[] | .name as $p | (.stages | to_entries[] | "\($p) \(.key) \(.value.packets)"),
+	"\($p) unexplained \(.unexplained)"' <<<"$BP_JSON" >"$BP_TMP/table"
+ST=()
+while read -r p s n; do ST[$p.$s]=$n; done <"$BP_TMP/table"
+bp host show
+closed $ALL
+log "ok: every port's budget closed: $ALL"
+assert_ge "$N" "${ST[ethT.rx]}" "ethT rx"
+assert_ge "$((3 * N))" "${ST[ethT.done]}" "ethT done"
+assert_ge "$((2 * N))" "${ST[l0.done]}" "l0 done (T's burst and C's broadcasts)"
+assert_ge 1 "${ST[ethA.br_local]}" "ethA br_local (ND, MLD, ping to the host)"
