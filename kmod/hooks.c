@@ -511,9 +511,22 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 	 * path.
 	 */
 	if (!dev || !netif_is_bridge_port(dev) ||
-	    !skb_mac_header_was_set(skb) || skb->data != skb_mac_header(skb) ||
-	    skb->pkt_type == PACKET_OUTGOING)
+	    !skb_mac_header_was_set(skb) || skb->pkt_type == PACKET_OUTGOING)
 		return;
+	if (skb->data != skb_mac_header(skb)) {
+		/*
+		 * A received BPDU whose STP handling sent BPDUs of its own
+		 * first (a root port's BPDU relayed on the designated ports):
+		 * counted since its rx, so no longer the last; taken all the
+		 * same.
+		 */
+		if (unlikely(brpath_bpdu(skb))) {
+			port = brpath_port_lookup(dev);
+			if (port && brpath_wanted(port, skb))
+				brpath_bpdu_taken(port, skb);
+		}
+		return;
+	}
 	port = brpath_port_lookup(dev);
 	if (port && brpath_wanted(port, skb))
 		brpath_drop_count(port, BRPATH_STAGE_TX, reason, brpath_segs(skb));
