@@ -267,12 +267,18 @@ static unsigned int brpath_rx_hook(void *priv, struct sk_buff *skb,
  * __netif_receive_skb_core(), first round: rx of a port that receives
  * directly (a NIC, tap, veth), and done of a port whose veth peer this is.
  * Every frame the host receives comes here while a port needs it.
+ * Except a multicast the host sent and loops back to itself
+ * (dev_loopback_xmit(): an MLDv1 report to a group it is a member of, on
+ * a container's end of a veth or on a port): it never crossed the wire,
+ * its device counts it nowhere, and the bridge passes it up untouched.
  */
 static void brpath_receive_probe(void *data, struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
 	struct brpath_port *port;
 
+	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
+		return;
 	if (dev->netdev_ops == READ_ONCE(brpath_veth_ops)) {
 		port = brpath_peer_lookup(dev);
 		if (port && brpath_wanted(port, skb)) {
@@ -653,9 +659,22 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 	 * path.
 	 */
 	if (!dev || !netif_is_bridge_port(dev) ||
-	    !skb_mac_header_was_set(skb) || skb->data != skb_mac_header(skb) ||
-	    skb->pkt_type == PACKET_OUTGOING)
+	    !skb_mac_header_was_set(skb) || skb->pkt_type == PACKET_OUTGOING)
 		return;
+	if (skb->data != skb_mac_header(skb)) {
+		/*
+		 * A received BPDU whose STP handling sent BPDUs of its own
+		 * first (a root port's BPDU relayed on the designated ports):
+		 * counted since its rx, so no longer the last; taken all the
+		 * same.
+		 */
+		if (unlikely(brpath_bpdu(skb))) {
+			port = brpath_port_lookup(dev);
+			if (port && brpath_wanted(port, skb))
+				brpath_bpdu_taken(port, skb);
+		}
+		return;
+	}
 	port = brpath_port_lookup(dev);
 	if (port && brpath_wanted(port, skb))
 		brpath_drop_count(port, BRPATH_STAGE_TX, reason, brpath_segs(skb));
