@@ -212,12 +212,12 @@ bp host detach br0
 bp host attach br0 --match "udp dport 9"
 bp_reset host br0
 wire_base
-recv_start guest eth0 --timeout 60 --idle 3
+recv_start guest eth0 --count $((N + M)) --idle 30 --timeout 60
 send ext eth0 --dst-mac "$MAC_G" --count "$N" --size 200 --rate 2000 --flow 1 --dport 9
 send ext eth0 --dst-mac "$MAC_G" --count "$M" --size 300 --rate 2000 --flow 2 --dport 10
 recv_wait
 assert_eq $((N + M)) "$RECEIVED" "frames the guest received (both flows)"
-recv_start ext eth0 --timeout 60 --idle 3
+recv_start ext eth0 --count $((N + M)) --idle 30 --timeout 60
 send guest eth0 --dst-mac "$EXT_MAC" --count "$N" --size 200 --rate 2000 --flow 1 --dport 9
 send guest eth0 --dst-mac "$EXT_MAC" --count "$M" --size 300 --rate 2000 --flow 2 --dport 10
 recv_wait

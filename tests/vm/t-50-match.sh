@@ -17,7 +17,8 @@ bp host show | grep -q '^bridge br0 (ifindex [0-9]*) counting only: udp dst 10.0
 	fail "show does not say what it counts: $(bp host show | head -n 1)"
 
 step "$N matching and $M other frames through the bridge"
-recv_start B eth0 --timeout 60 --idle 3
+# Every frame counted, not an idle time: under load a send can take seconds to start.
+recv_start B eth0 --count $((N + 2 * M)) --idle 30 --timeout 60
 send A eth0 --dst-mac "$MAC_B" --count "$N" --size 200 --flow 1 \
 	--src-ip 10.0.0.2 --dst-ip 10.0.1.2 --dport 9
 send A eth0 --dst-mac "$MAC_B" --count "$M" --size 300 --flow 2 \
