@@ -16,8 +16,14 @@
 . "$(dirname "$0")/brpath.sh"
 
 SEED=${NLFUZZ_SEED:-20261127}
-N_ROOT=${NLFUZZ_ROOT:-6000}
-N_USER=${NLFUZZ_USER:-4000}
+# A request takes tens of milliseconds on the debug kernel: a quarter there.
+if [ "$DEBUG_KERNEL" = 1 ]; then
+	N_ROOT=${NLFUZZ_ROOT:-1500}
+	N_USER=${NLFUZZ_USER:-1000}
+else
+	N_ROOT=${NLFUZZ_ROOT:-6000}
+	N_USER=${NLFUZZ_USER:-4000}
+fi
 log "seed $SEED (reproduce: tests/vm/run -- env NLFUZZ_SEED=$SEED tests/vm/suite t-42-fuzz)"
 
 hosts_a_b ethB
