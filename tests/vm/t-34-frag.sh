@@ -36,7 +36,7 @@ snmp() {
 }
 
 run() {	# run CT(0|1)
-	local ct=$1 rule a0 b0 r0 u0 e0 c0 sent recvd reasm udp udperr nftn
+	local ct=$1 rule a0 b0 r0 u0 e0 c0 p0 sent recvd reasm udp udperr nftn
 	rule="counter comment \"dg\""
 	[ "$ct" = 0 ] || rule="ct state new,established $rule"
 	in_ns host nft -f - <<-NFT
@@ -52,13 +52,13 @@ run() {	# run CT(0|1)
 	b0=$(dev_stat B eth0 rx_packets)
 	r0=$(snmp B Ip ReasmOKs)
 	u0=$(snmp B Udp InDatagrams)
-	e0=$(snmp B Udp InErrors); c0=$(snmp B Udp InCsumErrors)
+	e0=$(snmp B Udp InErrors); c0=$(snmp B Udp InCsumErrors); p0=$(snmp B Udp NoPorts)
 	_nsx B
 	"${_NSX[@]}" python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE
-s.bind(("10.0.0.2", 9)); s.settimeout(5)
+s.bind(("10.0.0.2", 9)); s.settimeout(60)  # under load a pause of seconds
 open(sys.argv[1], "w").close()
 n = 0
 try:
@@ -68,7 +68,7 @@ except socket.timeout:
     pass
 print(n)' "$BP_TMP/frag.ready" "$N" >"$BP_TMP/frag.out" &
 	local pid=$!
-	wait_for 5 test -e "$BP_TMP/frag.ready" || fail "receiver did not start"
+	wait_for 30 test -e "$BP_TMP/frag.ready" || fail "receiver did not start"
 	in_ns A python3 -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -80,7 +80,7 @@ for i in range(int(sys.argv[1])):
 	reasm=$(( $(snmp B Ip ReasmOKs) - r0 ))
 	udp=$(( $(snmp B Udp InDatagrams) - u0 ))
 	udperr=$(( $(snmp B Udp InErrors) - e0 ))
-	log "B Udp: InDatagrams +$udp InErrors +$udperr (InCsumErrors +$(( $(snmp B Udp InCsumErrors) - c0 )))"
+	log "B Udp: InDatagrams +$udp InErrors +$udperr (InCsumErrors +$(( $(snmp B Udp InCsumErrors) - c0 ))) NoPorts +$(( $(snmp B Udp NoPorts) - p0 ))"
 	nftn=$(nft_counter host ip bp_frag c_fwd dg)
 	in_ns host nft delete table ip bp_frag
 	assert_eq "$((N * FRAGS))" "$sent" "A eth0 tx_packets (fragments sent)"
