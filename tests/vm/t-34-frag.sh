@@ -58,7 +58,7 @@ run() {	# run CT(0|1)
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE
-s.bind(("10.0.0.2", 9)); s.settimeout(60)  # under load a pause of seconds
+s.bind(("10.0.0.2", 9)); s.settimeout(180)  # some come a minute late, see below
 open(sys.argv[1], "w").close()
 n = 0
 try:
@@ -87,12 +87,13 @@ for i in range(int(sys.argv[1])):
 	assert_eq "$((N * FRAGS))" "$sent" "A eth0 tx_packets (fragments sent)"
 	assert_eq "$((N * FRAGS))" "$(( $(dev_stat B eth0 rx_packets) - b0 ))" "B eth0 rx_packets (fragments received)"
 	assert_eq "$N" "$reasm" "B Ip ReasmOKs"
-	# Each reassembled datagram reached UDP: delivered, an error there (a
-	# full socket buffer, a checksum), or after B's socket gave up waiting
-	# (under load, with conntrack, 29 of 200 came after a 5 s wait and 38
-	# after 60 s, in two runs: cause not found; every fragment was counted
-	# at every stage and B reassembled all of them all the same).
-	assert_eq "$N" "$((udp + udperr + noport))" "B Udp InDatagrams + InErrors + NoPorts"
+	# Each reassembled datagram reached UDP: delivered, or an error there
+	# (a full socket buffer, a checksum) that is not the path's. With
+	# conntrack, a few datagrams (4 and 38 of 200 in two runs, under load)
+	# reached B a minute after the others, cause not found: B's socket
+	# waits up to 3 minutes for them; one that came later still (NoPorts,
+	# and B's ICMP error would then count on the way back) fails here.
+	assert_eq "$N" "$((udp + udperr))" "B Udp InDatagrams + InErrors"
 	assert_eq "$udp" "$recvd" "datagrams B's socket read = Udp InDatagrams"
 	if [ "$ct" = 1 ]; then
 		assert_eq "$N" "$nftn" "nft forward counter (reassembled datagrams)"
