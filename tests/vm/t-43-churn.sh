@@ -115,7 +115,7 @@ _proc_stop "$flood" || true
 
 # name:minimum in $SECS s
 if [ "$DEBUG_KERNEL" = 1 ]; then
-	LOOPS=${CHURN_MIN:-"attach:10 port:1 netns:1 watch:1 show:1"}
+	LOOPS=${CHURN_MIN:-"attach:50 port:2 netns:1 watch:2 show:2"}
 else
 	LOOPS=${CHURN_MIN:-"attach:100 port:3 netns:2 watch:3 show:3"}
 fi
