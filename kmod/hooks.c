@@ -629,10 +629,27 @@ static void brpath_br_in_dropped(struct brpath_port *port,
 	brpath_drop_count(port, BRPATH_STAGE_BR_IN, reason, segs);
 }
 
+/*
+ * skb->dev of a freed skb, if it can be a device at all. A UDP socket keeps
+ * its queued skbs' truesize and length in the same word (skb->dev_scratch,
+ * udp_set_dev_scratch()), so an skb freed or consumed from a socket's
+ * queue has no device there: reading through it faults (seen: a UDP socket
+ * closed with unread datagrams, udp_destruct_common(), oopsed in the drop
+ * probe). Only an address that maps kernel memory is one.
+ */
+static __always_inline struct net_device *brpath_freed_dev(const struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+
+	if (!dev || (!virt_addr_valid(dev) && !is_vmalloc_addr(dev)))
+		return NULL;
+	return dev;
+}
+
 static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 {
 	struct brpath_last *last = this_cpu_ptr(&brpath_last);
-	struct net_device *dev = skb->dev;
+	struct net_device *dev;
 	struct brpath_port *port;
 
 	if (static_branch_unlikely(&brpath_lat_key.key))
@@ -658,6 +675,7 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 	 * rx_dropped, and the copies that packet sockets take are not on the
 	 * path.
 	 */
+	dev = brpath_freed_dev(skb);
 	if (!dev || !netif_is_bridge_port(dev) ||
 	    !skb_mac_header_was_set(skb) || skb->pkt_type == PACKET_OUTGOING)
 		return;
@@ -687,7 +705,7 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
  */
 static void brpath_consume_probe(BRPATH_CONSUME_PROBE_ARGS)
 {
-	struct net_device *dev = skb->dev;
+	struct net_device *dev = brpath_freed_dev(skb);
 	struct brpath_port *port;
 
 	if (!dev || !netif_is_bridge_port(dev))

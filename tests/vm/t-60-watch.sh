@@ -23,8 +23,8 @@ watch_start() {
 	"${_NSX[@]}" "$BRPATH" watch -o "$file" "$@" 2>"$BP_TMP/$name.err" &
 	eval "WATCH_$name=$!"
 	defer _proc_stop "$!"
-	wait_for 10 lines_ge "$file" "$lines" ||
-		fail "watch $name: nothing within 10 s: $(cat "$BP_TMP/$name.err")"
+	wait_for 30 lines_ge "$file" "$lines" ||
+		fail "watch $name: nothing within 30 s: $(cat "$BP_TMP/$name.err")"
 }
 
 # watch_stop NAME: SIGINT, then its summary line on stderr must say so.

@@ -32,8 +32,8 @@ watch_bg() {
 	"${_NSX[@]}" "$BRPATH" watch -o "$BP_TMP/$name.jsonl" "$@" 2>"$BP_TMP/$name.err" &
 	eval "WATCH_$name=$!"
 	defer _proc_stop "$!"
-	wait_for 10 lines_ge "$BP_TMP/$name.jsonl" 1 ||
-		fail "watch $name: nothing within 10 s: $(cat "$BP_TMP/$name.err")"
+	wait_for 30 lines_ge "$BP_TMP/$name.jsonl" 1 ||
+		fail "watch $name: nothing within 30 s: $(cat "$BP_TMP/$name.err")"
 }
 
 watch_int() {
