@@ -209,6 +209,79 @@ hosts_a_b() {
 	fdb_static host "$1" "$MAC_B"
 }
 
+# vm_nics: the VM's two emulated NICs, wired to each other by QEMU's hub
+# (tests/vm/run gives them fixed MACs; found by them, not by name): NIC is
+# the e1000e (a bridge port's physical NIC), EXT the virtio-net (the far
+# host's). Returns 1 with SKIP_WHY set when the kernel has no driver for
+# them (the debug kernel) or the VM has no such NICs.
+NIC_MAC=52:54:00:00:28:01	# e1000e
+EXT_MAC=52:54:00:00:28:02	# virtio-net
+vm_nics() {
+	local m
+	for m in e1000e virtio_net; do
+		[ ! -e "/sys/module/$m" ] || continue
+		modprobe "$m" 2>/dev/null || { SKIP_WHY="no $m driver for this kernel"; return 1; }
+		defer modprobe -r "$m"
+	done
+	for m in "$NIC_MAC" "$EXT_MAC"; do
+		wait_for 10 dev_by_mac "$m" ||
+			{ SKIP_WHY="no NIC with MAC $m (tests/vm/run adds it)"; return 1; }
+	done
+	NIC=$(dev_by_mac "$NIC_MAC") EXT=$(dev_by_mac "$EXT_MAC")
+	log "the e1000e is $NIC, the virtio NIC $EXT (probe order)"
+	assert_eq e1000e "$(basename "$(readlink "/sys/class/net/$NIC/device/driver")")" "driver of $NIC_MAC"
+}
+
+# dev_by_mac MAC: the device of the VM's init namespace with that MAC.
+dev_by_mac() {
+	local a
+	for a in /sys/class/net/*/address; do
+		[ "$(cat "$a")" != "$1" ] || { basename "$(dirname "$a")"; return 0; }
+	done
+	return 1
+}
+
+# vm_nics_to NS PORT EXTNS: after vm_nics, the e1000e becomes PORT in NS
+# (not yet a bridge port, IPv6 off), the virtio NIC eth0 in EXTNS (up, IPv6
+# as EXTNS's default has it); both have carrier.
+vm_nics_to() {
+	ip link set "$NIC" netns "$(nsname "$1")"
+	ip_ns "$1" link set "$NIC" name "$2"
+	no_ipv6 "$1" "$2"
+	ip link set "$EXT" netns "$(nsname "$3")"
+	ip_ns "$3" link set "$EXT" name eth0
+	ip_ns "$3" link set eth0 up
+	ip_ns "$1" link set "$2" up
+	wait_for 20 _carrier "$1" "$2" || fail "$2: no carrier"
+	wait_for 20 _carrier "$3" eth0 || fail "$3 eth0: no carrier"
+}
+
+# container_router NS PORT0 MAC0 PORT1 MAC1 NEXT_MAC: a container NS that
+# routes 10.0.0.0/24 (its c0, on br0 port PORT0 with MAC0) to 10.0.1.0/24
+# (its c1, on port PORT1 with MAC1), with 10.0.1.2 at NEXT_MAC; frames for
+# MAC0 are forwarded to PORT0.
+container_router() {
+	local c=$1 p
+	ns_new "$c"
+	# veth_port names the container end eth0: rename each after creating it.
+	veth_port host br0 "$2" "$c" "$3"
+	ip_ns "$c" link set eth0 down
+	ip_ns "$c" link set eth0 name c0
+	veth_port host br0 "$4" "$c" "$5"
+	ip_ns "$c" link set eth0 down
+	ip_ns "$c" link set eth0 name c1
+	in_ns "$c" sysctl -qw net.ipv4.ip_forward=1
+	for p in all default; do
+		in_ns "$c" sysctl -qw "net.ipv4.conf.$p.rp_filter=0"
+	done
+	ip_ns "$c" addr add 10.0.0.1/24 dev c0
+	ip_ns "$c" addr add 10.0.1.1/24 dev c1
+	ip_ns "$c" link set c0 up
+	ip_ns "$c" link set c1 up
+	ip_ns "$c" neigh replace 10.0.1.2 lladdr "$6" dev c1 nud permanent
+	fdb_static host "$2" "$3"
+}
+
 # burst_exact N: on hosts_a_b's topology, N frames A -> B, counted exactly:
 # B receives them all and br0's ports count each at every stage it passes.
 # Detaches everything first: br0 is attached afresh, without options.

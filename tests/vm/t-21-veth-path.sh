@@ -7,37 +7,11 @@
 . "$(dirname "$0")/brpath.sh"
 
 N=${N:-1000}
-MAC_A=02:00:00:00:00:0a
-MAC_B=02:00:00:00:00:0b
 C0=02:00:00:00:02:00
 C1=02:00:00:00:02:01
 
-brpath_load
-ns_new host
-ns_new A
-ns_new B
-ns_new C
-br_new host br0
-nic_port host br0 ethA A "$MAC_A"
-nic_port host br0 ethB B "$MAC_B"
-# The container has two interfaces; veth_port names the container end eth0,
-# so rename each after creating it.
-veth_port host br0 vethC0 C "$C0"
-ip_ns C link set eth0 down
-ip_ns C link set eth0 name c0
-veth_port host br0 vethC1 C "$C1"
-ip_ns C link set eth0 down
-ip_ns C link set eth0 name c1
-in_ns C sysctl -qw net.ipv4.ip_forward=1
-in_ns C sysctl -qw net.ipv4.conf.all.rp_filter=0
-in_ns C sysctl -qw net.ipv4.conf.default.rp_filter=0
-ip_ns C addr add 10.0.0.1/24 dev c0
-ip_ns C addr add 10.0.1.1/24 dev c1
-ip_ns C link set c0 up
-ip_ns C link set c1 up
-ip_ns C neigh replace 10.0.1.2 lladdr "$MAC_B" dev c1 nud permanent
-fdb_static host vethC0 "$C0"
-fdb_static host ethB "$MAC_B"
+hosts_a_b ethB
+container_router C vethC0 "$C0" vethC1 "$C1" "$MAC_B"
 
 bp host attach br0
 for nf in 0 1; do

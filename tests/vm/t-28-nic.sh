@@ -33,43 +33,16 @@
 N=${N:-500}
 M=${M:-300}
 MB=${MB:-2}
-NIC_MAC=52:54:00:00:28:01	# e1000e (tests/vm/run)
-EXT_MAC=52:54:00:00:28:02	# virtio-net
 MAC_G=02:00:00:00:00:47
 
-# dev_by_mac MAC: the device of the VM's init namespace with that MAC.
-dev_by_mac() {
-	local a
-	for a in /sys/class/net/*/address; do
-		[ "$(cat "$a")" != "$1" ] || { basename "$(dirname "$a")"; return 0; }
-	done
-	return 1
-}
-
-for m in e1000e virtio_net; do
-	if [ ! -e "/sys/module/$m" ]; then
-		modprobe "$m" 2>/dev/null || { echo "skip: no $m driver for this kernel"; exit 77; }
-		defer modprobe -r "$m"
-	fi
-done
-wait_for 10 dev_by_mac "$NIC_MAC" || { echo "skip: no NIC with MAC $NIC_MAC (tests/vm/run adds it)"; exit 77; }
-wait_for 10 dev_by_mac "$EXT_MAC" || { echo "skip: no NIC with MAC $EXT_MAC (tests/vm/run adds it)"; exit 77; }
-nic=$(dev_by_mac "$NIC_MAC") ext=$(dev_by_mac "$EXT_MAC")
+vm_nics || { echo "skip: $SKIP_WHY"; exit 77; }
 brpath_load
-log "the e1000e is $nic, the virtio NIC $ext (probe order)"
-assert_eq e1000e "$(basename "$(readlink "/sys/class/net/$nic/device/driver")")" "driver of $NIC_MAC"
-
 ns_new host
 ns_new ext
 ns_new guest
 br_new host br0
-ip link set "$nic" netns "$(nsname host)"
-ip_ns host link set "$nic" name nic0
-ip link set "$ext" netns "$(nsname ext)"
-ip_ns ext link set "$ext" name eth0
+vm_nics_to host nic0 ext
 _enslave host br0 nic0
-no_ipv6 ext eth0
-ip_ns ext link set eth0 up
 veth_port host br0 ethG guest "$MAC_G"
 ip_ns ext addr add 10.0.28.2/24 dev eth0
 ip_ns guest addr add 10.0.28.1/24 dev eth0
@@ -77,8 +50,6 @@ in_ns ext arp -s 10.0.28.1 "$MAC_G"
 in_ns guest arp -s 10.0.28.2 "$EXT_MAC"
 fdb_static host nic0 "$EXT_MAC"
 fdb_static host ethG "$MAC_G"
-wait_for 20 _carrier host nic0 || fail "nic0: no carrier"
-wait_for 20 _carrier ext eth0 || fail "ext eth0: no carrier"
 in_ns host ethtool -K nic0 tso on gso on gro on >/dev/null
 in_ns guest ethtool -K eth0 tso on gso on >/dev/null
 feat() { in_ns "$1" ethtool -k "$2" | awk -v f="$3:" '$1 == f { print $2 }'; }

@@ -24,22 +24,7 @@ tap_port host br0 tap0
 tap_port host br0 tap1
 fdb_static host tap0 "$VM0"
 tap_guest host tap0 tap1 --dst-mac "$MAC_B" --src-mac "$VM1"
-ns_new C
-veth_port host br0 vethC0 C "$C0"
-ip_ns C link set eth0 down
-ip_ns C link set eth0 name c0
-veth_port host br0 vethC1 C "$C1"
-ip_ns C link set eth0 down
-ip_ns C link set eth0 name c1
-in_ns C sysctl -qw net.ipv4.ip_forward=1
-in_ns C sysctl -qw net.ipv4.conf.all.rp_filter=0
-in_ns C sysctl -qw net.ipv4.conf.default.rp_filter=0
-ip_ns C addr add 10.0.0.1/24 dev c0
-ip_ns C addr add 10.0.1.1/24 dev c1
-ip_ns C link set c0 up
-ip_ns C link set c1 up
-ip_ns C neigh replace 10.0.1.2 lladdr "$MAC_B" dev c1 nud permanent
-fdb_static host vethC0 "$C0"
+container_router C vethC0 "$C0" vethC1 "$C1" "$MAC_B"
 bp host attach br0
 
 # capture NS DEV [--outgoing]: a packet socket reading DEV's frames.
@@ -58,43 +43,39 @@ check_captures() {
 	captures=()
 }
 
+# through IN OUT DST_MAC [send args]: N frames from A to DST_MAC, in at br0
+# port IN and back out at port OUT, each counted once at every stage
+# whatever the captures took; every capture saw N.
+through() {
+	local in=$1 out=$2 dst=$3
+	shift 3
+	recv_start B eth0 --count "$N" --timeout 60
+	send A eth0 --dst-mac "$dst" --count "$N" --size 64 --rate 200 "$@"
+	recv_wait
+	assert_eq "$N" "$RECEIVED" "frames received by B"
+	check_captures
+	bp host show br0
+	bp_snap host
+	assert_stages ethA "rx=$N br_in=$N br_fwd=$N"
+	assert_stages "$in" "br_out=$N tx=$N done=$N"
+	assert_stages "$out" "rx=$N br_in=$N br_fwd=$N"
+	assert_stages ethB "br_out=$N tx=$N done=$N"
+	assert_closed ethA "$in" "$out" ethB
+	bp_conservation host br0 0 0
+}
+
 for nf in 0 1; do
 	nf_mode host $nf
 	step "through the router VM (taps), captured on tap0 and tap1, br_netfilter=$nf"
 	bp_reset host br0
 	capture host tap0 --outgoing
 	capture host tap1
-	recv_start B eth0 --count "$N" --timeout 60
-	send A eth0 --dst-mac "$VM0" --count "$N" --size 64 --rate 200
-	recv_wait
-	assert_eq "$N" "$RECEIVED" "frames received by B"
-	check_captures
-	bp host show br0
-	bp_snap host
-	assert_stages ethA "rx=$N br_in=$N br_fwd=$N"
-	assert_stages tap0 "br_out=$N tx=$N done=$N"
-	assert_stages tap1 "rx=$N br_in=$N br_fwd=$N"
-	assert_stages ethB "br_out=$N tx=$N done=$N"
-	assert_closed ethA tap0 tap1 ethB
-	bp_conservation host br0 0 0
+	through tap0 tap1 "$VM0"
 
 	step "through the container (veths), captured in it on c0 and c1 and on vethC1, br_netfilter=$nf"
 	bp_reset host br0
 	capture C c0
 	capture C c1 --outgoing
 	capture host vethC1
-	recv_start B eth0 --count "$N" --timeout 60
-	send A eth0 --dst-mac "$C0" --count "$N" --size 64 --rate 200 \
-		--src-ip 10.0.0.2 --dst-ip 10.0.1.2
-	recv_wait
-	assert_eq "$N" "$RECEIVED" "frames received by B"
-	check_captures
-	bp host show br0
-	bp_snap host
-	assert_stages ethA "rx=$N br_in=$N br_fwd=$N"
-	assert_stages vethC0 "br_out=$N tx=$N done=$N"
-	assert_stages vethC1 "rx=$N br_in=$N br_fwd=$N"
-	assert_stages ethB "br_out=$N tx=$N done=$N"
-	assert_closed ethA vethC0 vethC1 ethB
-	bp_conservation host br0 0 0
+	through vethC0 vethC1 "$C0" --src-ip 10.0.0.2 --dst-ip 10.0.1.2
 done
