@@ -6,16 +6,19 @@
 # flushed every round), a VLAN-filtering bridge with a trunk (10 and 20
 # tagged) and access ports (PVID 10, PVID 20), a second bridge joined by a
 # veth whose ends are both attached ports, TCP bulk with GSO and GRO on
-# every veth, and UDP bursts of known counts.
+# every veth, a real NIC (the VM's e1000e, an access port, its far host X
+# behind QEMU's hub on the VM's virtio NIC), and UDP bursts of known counts.
 #
 #   T: vlan10, vlan20 -- eth0 ~~ ethT (trunk 10, 20) --+
 #   A: eth0 ~~~~~~~~~~~~~~~~~~~~ ethA (PVID 10) -------+ br0 (root; host 10.10.0.254, fd10::fe)
 #   B: eth0 ~~~~~~~~~~~~~~~~~~~~ ethB (PVID 20) -------+
+#   X: eth0 (virtio) ~~ hub ~~~~ nic0 (e1000e, PVID 20) +
 #                                 l0 (PVID 10) --------+
 #                                  ~~ l1 --+ br1 -- ethC ~~ eth0: C
 #
 # 1. --match "udp dport 9000" while STP, ND, MLD, ARP, ping and TCP run:
-#    bursts trunk -> access, access -> trunk, br0 -> veth -> br1 and back
+#    bursts trunk -> access, access -> trunk, br0 -> veth -> br1 and back,
+#    trunk -> NIC, NIC -> access,
 #    count exactly the frames sent at each stage of each port on the way,
 #    0 everywhere else, every budget closed.
 # 2. --match "tcp": two TCP transfers (A -> C across both bridges, T -> B
@@ -38,8 +41,16 @@ ALL="$PORTS0 $PORTS1"
 
 [ -e /proc/sys/net/ipv6 ] || fail "no IPv6 in this kernel"
 need_modules bridge veth 8021q
+# The NIC port, unless the kernel has no driver for the VM's NICs (the
+# debug kernel): then the rest runs without it.
+HOSTS="T A B C"
+if vm_nics; then
+	PORTS0="$PORTS0 nic0" ALL="$ALL nic0" HOSTS="$HOSTS X"
+else
+	log "no NIC port: $SKIP_WHY"
+fi
 brpath_load
-for ns in host T A B C; do
+for ns in host $HOSTS; do
 	ns_new "$ns"
 	_sysctl "$ns" net.ipv6.conf.all.disable_ipv6 0
 	_sysctl "$ns" net.ipv6.conf.default.disable_ipv6 0
@@ -68,13 +79,17 @@ port host br0 ethT T "$MAC_T"
 port host br0 ethA A "$MAC_A"
 port host br0 ethB B "$MAC_B"
 port host br1 ethC C "$MAC_C"
+if [ -n "${NIC:-}" ]; then
+	vm_nics_to host nic0 X
+	ip_ns host link set nic0 master br0
+fi
 ip_ns host link add l0 type veth peer name l1
 ip_ns host link set l0 master br0
 ip_ns host link set l1 master br1
 in_ns host bridge vlan del dev ethT vid 1
 in_ns host bridge vlan add dev ethT vid 10
 in_ns host bridge vlan add dev ethT vid 20
-for p in ethA:10 ethB:20 l0:10; do
+for p in ethA:10 ethB:20 l0:10 ${NIC:+nic0:20}; do
 	in_ns host bridge vlan del dev "${p%%:*}" vid 1
 	in_ns host bridge vlan add dev "${p%%:*}" vid "${p#*:}" pvid untagged
 done
@@ -82,7 +97,7 @@ ip_ns T link add link eth0 name vlan10 type vlan id 10
 ip_ns T link add link eth0 name vlan20 type vlan id 20
 
 # GSO (TSO) is on by default on a veth; GRO too, on every end.
-for d in ethT ethA ethB ethC l0 l1; do in_ns host ethtool -K "$d" gro on tso on gso on; done
+for d in ethT ethA ethB ethC l0 l1 ${NIC:+nic0}; do in_ns host ethtool -K "$d" gro on tso on gso on; done
 for ns in T A B C; do in_ns "$ns" ethtool -K eth0 gro on tso on gso on; done
 assert_eq on "$(in_ns host ethtool -k l1 | awk '$1 == "generic-receive-offload:" { print $2 }')" "GRO on l1"
 
@@ -101,6 +116,10 @@ ip_ns C addr add 10.10.0.3/24 dev eth0
 ip_ns C addr add fd10::3/64 dev eth0
 ip_ns B addr add 10.20.0.2/24 dev eth0
 ip_ns B addr add fd20::2/64 dev eth0
+if [ -n "${NIC:-}" ]; then
+	ip_ns X addr add 10.20.0.3/24 dev eth0
+	ip_ns X addr add fd20::3/64 dev eth0
+fi
 for ns in T A B C; do ip_ns "$ns" link set eth0 up; done
 ip_ns T link set vlan10 up
 ip_ns T link set vlan20 up
@@ -141,6 +160,7 @@ pingers_start() {
 	pinger C 10.10.0.1 fd10::1
 	pinger B 10.20.0.1 fd20::1
 	pinger T 10.10.0.254 fd10::fe
+	[ -z "${NIC:-}" ] || pinger X 10.20.0.1 fd20::1
 }
 pingers_stop() {
 	local p
@@ -258,6 +278,10 @@ burst A eth0 T vlan10 "$MAC_T" "ethA" "ethT"		# access -> trunk
 burst T vlan20 B eth0 "$MAC_B" "ethT" "ethB"		# trunk (20) -> access
 burst T vlan10 C eth0 "$MAC_C" "ethT l1" "l0 ethC"	# br0 -> veth -> br1
 burst C eth0 A eth0 "$MAC_A" "ethC l0" "l1 ethA"	# br1 -> veth -> br0
+if [ -n "${NIC:-}" ]; then
+	burst T vlan20 X eth0 "$EXT_MAC" "ethT" "nic0"	# trunk -> NIC
+	burst X eth0 B eth0 "$MAC_B" "nic0" "ethB"	# NIC -> access
+fi
 bp host show br0 >/dev/null
 touch "$STOP_TCP"
 wait "$TCP_BG" || fail "background TCP T -> B failed"
@@ -290,6 +314,7 @@ expect ethA "$(tcp_stages "${sg[A]}" "${sg[C]}")"
 expect l0 "$(tcp_stages "${sg[C]}" "${sg[A]}")"
 expect l1 "$(tcp_stages "${sg[A]}" "${sg[C]}")"
 expect ethC "$(tcp_stages "${sg[C]}" "${sg[A]}")"
+[ -z "${NIC:-}" ] || expect nic0 ""
 
 step "3. no filter: STP, ND, MLD, ARP, ping and UDP bursts; budgets, devices, conservation"
 pingers_stop
@@ -344,6 +369,7 @@ send T vlan10 --dst-mac "$MAC_C" --count "$N" --size 200 --dport 9000 --rate "$R
 send A eth0 --dst-mac "$MAC_T" --count "$N" --size 200 --dport 9000 --rate "$RATE"
 send B eth0 --dst-mac "$MAC_T" --count "$N" --size 200 --dport 9000 --rate "$RATE"
 send C eth0 --dst-mac ff:ff:ff:ff:ff:ff --count "$N" --size 200 --dport 9000 --rate "$RATE"
+[ -z "${NIC:-}" ] || send X eth0 --dst-mac "$MAC_T" --count "$N" --size 200 --dport 9000 --rate "$RATE"
 sleep 2
 pingers_stop
 sleep 1
@@ -369,3 +395,4 @@ assert_ge "$((3 * N))" "${ST[ethT.done]}" "ethT done"
 assert_ge "$N" "${ST[l0.done]}" "l0 done (T's burst to C)"
 assert_ge "$N" "${ST[l0.rx]}" "l0 rx (C's broadcasts)"
 assert_ge 1 "${ST[ethT.br_local]}" "ethT br_local (T pings the host)"
+[ -z "${NIC:-}" ] || assert_ge "$N" "${ST[nic0.rx]}" "nic0 rx (X's burst to T)"
