@@ -17,6 +17,7 @@
  */
 #include <linux/if_bridge.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/kallsyms.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/percpu.h>
@@ -27,6 +28,7 @@
 #include <linux/workqueue.h>
 #include <trace/events/net.h>
 #include <trace/events/skb.h>
+#include <net/ipv6.h>
 
 #include "brpath.h"
 #include "compat.h"
@@ -133,32 +135,58 @@ static __always_inline unsigned int brpath_segs(const struct sk_buff *skb)
 }
 
 /*
- * Frames, not datagrams: one that br_netfilter reassembled (IPv4 defrag for
- * conntrack) arrived as fragments of at most frag_max_size bytes and leaves
- * as fragments of at most that or the out-device's @mtu
- * (br_nf_dev_queue_xmit()): counted as that many at every stage, like the
- * fragments themselves at br_in and tx. Only skbs carrying br_netfilter's
+ * Frames, not datagrams: one that br_netfilter reassembled (IPv4 or IPv6
+ * defrag for conntrack) arrived as fragments of at most frag_max_size bytes
+ * and leaves as fragments of at most that or the out-device's @mtu
+ * (br_nf_dev_queue_xmit(): ip_do_fragment(), ip6_fragment()): counted as
+ * that many at every stage, like the fragments themselves at br_in and tx.
+ * @hlen is the part every fragment repeats, @len the datagram's length and
+ * @fh the fragment header's size. Only skbs carrying br_netfilter's
  * extension get past the first test.
  */
+static unsigned int brpath_frag_count(unsigned int mtu, unsigned int hlen,
+				      unsigned int len, unsigned int fh)
+{
+	unsigned int per;
+
+	if (len <= mtu || mtu <= hlen + fh)
+		return 1;
+	per = (mtu - hlen - fh) & ~7U;
+	return per ? DIV_ROUND_UP(len - hlen, per) : 1;
+}
+
 static __always_inline unsigned int brpath_frames(const struct sk_buff *skb,
 						  unsigned int mtu)
 {
 #if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
 	const struct nf_bridge_info *nf = nf_bridge_info_get(skb);
-	unsigned int hlen, len, per;
-	const struct iphdr *iph;
 
-	if (likely(!nf) || !nf->frag_max_size || skb_is_gso(skb) ||
-	    skb->protocol != htons(ETH_P_IP))
+	if (likely(!nf) || !nf->frag_max_size || skb_is_gso(skb))
 		return brpath_segs(skb);
 	mtu = min_t(unsigned int, mtu, nf->frag_max_size);
-	iph = ip_hdr(skb);
-	hlen = iph->ihl * 4;
-	len = ntohs(iph->tot_len);
-	per = (mtu - hlen) & ~7U;
-	if (len <= mtu || mtu <= hlen || !per)
-		return 1;
-	return DIV_ROUND_UP(len - hlen, per);
+	if (skb->protocol == htons(ETH_P_IP)) {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		return brpath_frag_count(mtu, iph->ihl * 4,
+					 ntohs(iph->tot_len), 0);
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		int hlen;
+		u8 *prev;
+
+		/* The unfragmentable part: the header and what comes before
+		 * a fragment header (hop-by-hop, routing). Reads only.
+		 */
+		hlen = ip6_find_1stfragopt((struct sk_buff *)skb, &prev);
+		if (hlen < 0)
+			return 1;
+		return brpath_frag_count(mtu, hlen, sizeof(struct ipv6hdr) +
+					 ntohs(ipv6_hdr(skb)->payload_len),
+					 sizeof(struct frag_hdr));
+	}
+#endif
+	return brpath_segs(skb);
 #else
 	return brpath_segs(skb);
 #endif
