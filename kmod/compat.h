@@ -14,6 +14,7 @@
 #ifndef _BRPATH_COMPAT_H
 #define _BRPATH_COMPAT_H
 
+#include <linux/skbuff.h>
 #include <net/dropreason.h>
 #include <net/netlink.h>
 
@@ -76,6 +77,27 @@ struct sock;
 #else
 #define brpath_dumpit_attrs(dinfo) ((dinfo)->attrs)
 #endif
+
+/*
+ * A frame ifb hands back after tc redirected it there (ifb_ri_tasklet()):
+ * to netif_receive_skb() of the device it came in by, or dev_queue_xmit()
+ * of the one it was leaving by. Its skb_iif is then the ifb's; at ingress
+ * it still carries tc_skip_classify (cleared after the receive tracepoint,
+ * and at egress by tc before net_dev_queue).
+ */
+#ifdef BRPATH_HAVE_XGRESS
+#define BRPATH_TC_SKIP IS_ENABLED(CONFIG_NET_XGRESS)
+#else
+#define BRPATH_TC_SKIP IS_ENABLED(CONFIG_NET_CLS_ACT)
+#endif
+static inline bool brpath_ifb_rx_again(const struct sk_buff *skb)
+{
+#if BRPATH_TC_SKIP
+	return skb->tc_skip_classify;
+#else
+	return false;
+#endif
+}
 
 /* include/trace/events/bridge.h, unchanged since 4.x; the types stay opaque. */
 struct net_bridge;

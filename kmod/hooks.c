@@ -299,13 +299,15 @@ static unsigned int brpath_rx_hook(void *priv, struct sk_buff *skb,
  * (dev_loopback_xmit(): an MLDv1 report to a group it is a member of, on
  * a container's end of a veth or on a port): it never crossed the wire,
  * its device counts it nowhere, and the bridge passes it up untouched.
+ * And except a frame an ifb hands back to the device it came in by, after
+ * tc redirected it there from that device's ingress: counted when it came.
  */
 static void brpath_receive_probe(void *data, struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
 	struct brpath_port *port;
 
-	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
+	if (unlikely(skb->pkt_type == PACKET_LOOPBACK || brpath_ifb_rx_again(skb)))
 		return;
 	if (dev->netdev_ops == READ_ONCE(brpath_veth_ops)) {
 		port = brpath_peer_lookup(dev);
@@ -343,6 +345,35 @@ static void brpath_tc_forwarded(const struct net_device *in_dev,
 }
 
 /*
+ * tc redirected (act_mirred) a copy of the frame br_out just counted on
+ * @last->dev, from that port's egress to @skb->dev, which is no port: to an
+ * ifb, to shape it before it leaves by the port. Until the ifb hands it
+ * back, the copy is the frame: a drop of it (the ifb's qdisc) is the
+ * port's, at br_out.
+ */
+static void brpath_egress_redirect(struct brpath_last *last,
+				   const struct sk_buff *skb)
+{
+	if (last->stage != BRPATH_STAGE_BR_OUT || last->skb == skb)
+		return;
+	if (dev_get_by_index_rcu(dev_net(skb->dev), skb->skb_iif) == last->dev)
+		last->skb = skb;
+}
+
+/* @skb is one an ifb hands back to @dev after tc redirected it there. */
+static bool brpath_ifb_tx_again(const struct sk_buff *skb,
+				const struct net_device *dev)
+{
+	const struct net_device *from;
+
+	if (!skb->skb_iif || skb->skb_iif == dev->ifindex)
+		return false;
+	from = dev_get_by_index_rcu(dev_net(dev), skb->skb_iif);
+	return from && from->rtnl_link_ops &&
+	       !strcmp(from->rtnl_link_ops->kind, "ifb");
+}
+
+/*
  * __dev_queue_xmit(), after the netfilter and tc egress hooks, before the
  * qdisc: tx. Every frame the host transmits comes here while a port exists.
  */
@@ -353,8 +384,11 @@ static void brpath_queue_probe(void *data, struct sk_buff *skb)
 	struct brpath_port *port;
 	unsigned int segs;
 
-	if (!netif_is_bridge_port(dev))
+	if (!netif_is_bridge_port(dev)) {
+		if (unlikely(skb_is_redirected(skb)))
+			brpath_egress_redirect(last, skb);
 		return;
+	}
 	port = brpath_port_lookup(dev);
 	if (!port || !brpath_wanted(port, skb))
 		return;
@@ -363,7 +397,8 @@ static void brpath_queue_probe(void *data, struct sk_buff *skb)
 	 * Not just counted at br_out on this port: a frame the host sends on
 	 * the port itself (the port's own IPv6 ND and MLD), or a fragment
 	 * br_netfilter made, a frame tc redirected to P. It leaves by P as the
-	 * bridge's do: br_out too.
+	 * bridge's do: br_out too. But a frame an ifb hands back, after tc
+	 * redirected it there from P's egress, was counted at br_out before.
 	 */
 	if (unlikely(last->refrag_left) && last->refrag_dev == dev) {
 		last->refrag_left--;	/* counted at br_out as one of its datagram's */
@@ -372,7 +407,8 @@ static void brpath_queue_probe(void *data, struct sk_buff *skb)
 		if (last->skb == skb && last->stage == BRPATH_STAGE_RX &&
 		    skb_is_redirected(skb))
 			brpath_tc_forwarded(last->dev, port, segs, skb->len);
-		brpath_stage_add(port, BRPATH_STAGE_BR_OUT, segs, skb->len);
+		if (!brpath_ifb_tx_again(skb, dev))
+			brpath_stage_add(port, BRPATH_STAGE_BR_OUT, segs, skb->len);
 	}
 	brpath_stage_add(port, BRPATH_STAGE_TX, segs, skb->len);
 	brpath_last_set(skb, port, BRPATH_STAGE_TX);
@@ -538,6 +574,9 @@ static bool brpath_on_path(const struct sk_buff *skb,
 
 	if (dev == port->dev || dev == port->br->dev ||
 	    dev == READ_ONCE(port->peer))
+		return true;
+	/* Redirected by tc from the port to an ifb, until it hands it back. */
+	if (skb_is_redirected(skb) && skb->skb_iif == port->dev->ifindex)
 		return true;
 	on = dev ? brpath_port_lookup(dev) : NULL;
 	return on && on->br == port->br;

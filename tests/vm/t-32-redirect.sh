@@ -13,6 +13,14 @@
 #      ethB's egress, counted at br_out, tx and done (as a frame the host
 #      sends on a port); conservation with the redirected frames as the
 #      known extra of br_out.
+#   3. ethA ingress: redirect to ifb0, shaped there by a small tbf (ifb
+#      ingress shaping): ifb hands the frames back to ethA's receive path.
+#      rx counts each frame once, the tbf's drops (= tc -s dropped) are
+#      ethA's rx QDISC_DROP, the rest count on to B.
+#   4. ethB egress: redirect to ifb0, shaped there (ifb egress shaping): ifb
+#      hands the copies back to ethB's transmit path. br_out counts each
+#      frame once, the tbf's drops are ethB's br_out QDISC_DROP, tx and done
+#      count what B received.
 # timeout: 600
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/brpath.sh"
@@ -20,7 +28,7 @@
 N=${N:-1000}
 MAC_C=02:00:00:00:00:0c
 
-need_modules sch_ingress cls_matchall act_mirred
+need_modules sch_ingress cls_matchall act_mirred ifb sch_tbf
 hosts_a_b ethB
 ns_new C
 ip_ns host link add extC type veth peer name eth0 netns "${BP_PREFIX}C"
@@ -38,44 +46,80 @@ tc_action_packets() {
 		awk '$1 == "Sent" { print $4; f = 1; exit } END { if (!f) exit 1 }'
 }
 
-redirect() {
+# redirected FROM SENDER: with FROM's ingress redirected to port ethB, N
+# frames from SENDER to B; tc's action counter (TCN) and B both count N.
+redirected() {
 	in_ns host tc qdisc add dev "$1" clsact
 	in_ns host tc filter add dev "$1" ingress protocol all matchall \
-		action mirred egress redirect dev "$2"
+		action mirred egress redirect dev ethB
+	bp_reset host br0
+	recv_start B eth0 --count "$N" --timeout 60
+	send "$2" eth0 --dst-mac "$MAC_B" --count "$N" --size 64
+	recv_wait
+	TCN=$(tc_action_packets host "$1")
+	in_ns host tc qdisc del dev "$1" clsact
+	assert_eq "$N" "$TCN" "tc action counter ($1 ingress -> ethB)"
+	assert_eq "$N" "$RECEIVED" "frames received by B"
+	bp host show br0
+	bp_snap host
 }
 
 step "tc redirect from port ethA's ingress to port ethB"
-redirect ethA ethB
-bp_reset host br0
-recv_start B eth0 --count "$N" --timeout 60
-send A eth0 --dst-mac "$MAC_B" --count "$N" --size 64
-recv_wait
-tcn=$(tc_action_packets host ethA)
-in_ns host tc qdisc del dev ethA clsact
-assert_eq "$N" "$tcn" "tc action counter (ethA ingress -> ethB)"
-assert_eq "$N" "$RECEIVED" "frames received by B"
-bp host show br0
-bp_snap host
-assert_stages ethA "rx=$tcn br_in=$tcn br_fwd=$tcn"
-assert_stages ethB "br_out=$tcn tx=$tcn done=$tcn"
+redirected ethA A
+assert_stages ethA "rx=$TCN br_in=$TCN br_fwd=$TCN"
+assert_stages ethB "br_out=$TCN tx=$TCN done=$TCN"
 assert_eq 0 "$(bp_drops_total ethA)" "ethA drops"
 assert_eq 0 "$(bp_drops_total ethB)" "ethB drops"
 assert_closed ethA ethB
 bp_conservation host br0 0 0
 
 step "tc redirect from extC (not a port) to port ethB"
-redirect extC ethB
-bp_reset host br0
-recv_start B eth0 --count "$N" --timeout 60
-send C eth0 --dst-mac "$MAC_B" --count "$N" --size 64
-recv_wait
-tcn=$(tc_action_packets host extC)
-in_ns host tc qdisc del dev extC clsact
-assert_eq "$N" "$tcn" "tc action counter (extC ingress -> ethB)"
-assert_eq "$N" "$RECEIVED" "frames received by B"
-bp host show br0
-bp_snap host
+redirected extC C
 assert_stages ethA ""
-assert_stages ethB "br_out=$tcn tx=$tcn done=$tcn"
+assert_stages ethB "br_out=$TCN tx=$TCN done=$TCN"
 assert_closed ethA ethB
-bp_conservation host br0 "$tcn" 0
+bp_conservation host br0 "$TCN" 0
+
+# shaped DEV DIR STAGE: DEV's DIR (ingress|egress) redirected to ifb0, which
+# has a tbf that overflows; N frames A -> B of which B receives all the tbf
+# did not drop; each counted once at each stage, the drops at DEV's STAGE.
+shaped() {
+	local dev=$1 dir=$2 stage=$3 qdrops
+	in_ns host ip link add ifb0 type ifb
+	in_ns host ip link set ifb0 up
+	in_ns host tc qdisc add dev ifb0 root tbf rate 8mbit burst 4kb limit 8kb
+	in_ns host tc qdisc add dev "$dev" clsact
+	in_ns host tc filter add dev "$dev" "$dir" protocol all matchall \
+		action mirred egress redirect dev ifb0
+	bp_reset host br0
+	recv_start B eth0 --timeout 60
+	send A eth0 --dst-mac "$MAC_B" --count "$N" --size 1000
+	recv_wait
+	qdrops=$(tc_drops host ifb0)
+	TCN=$(in_ns host tc -s filter show dev "$dev" "$dir" |
+		awk '$1 == "Sent" { print $4; exit }')
+	assert_eq $((N - qdrops)) "$(dev_stat host ifb0 rx_packets)" "ifb0 rx_packets (frames its tbf passed)"
+	in_ns host tc qdisc del dev "$dev" clsact
+	in_ns host ip link del ifb0
+	assert_eq "$N" "$TCN" "tc action counter ($dev $dir -> ifb0)"
+	assert_ge 1 "$qdrops" "tc -s dropped on ifb0"
+	assert_eq $((N - qdrops)) "$RECEIVED" "frames received by B"
+	bp host show br0
+	bp_snap host
+	assert_eq "$qdrops" "$(bp_drops "$dev" "$stage" QDISC_DROP)" "$dev $stage QDISC_DROP drops"
+	assert_eq "$qdrops" "$(bp_drops_total "$dev")" "all $dev drops"
+}
+
+step "ifb: ethA's ingress shaped on ifb0 (redirected there and back)"
+shaped ethA ingress rx
+assert_stages ethA "rx=$N br_in=$RECEIVED br_fwd=$RECEIVED"
+assert_stages ethB "br_out=$RECEIVED tx=$RECEIVED done=$RECEIVED"
+assert_closed ethA ethB
+bp_conservation host br0 0 0
+
+step "ifb: ethB's egress shaped on ifb0 (redirected there and back)"
+shaped ethB egress br_out
+assert_stages ethA "rx=$N br_in=$N br_fwd=$N"
+assert_stages ethB "br_out=$N tx=$RECEIVED done=$RECEIVED"
+assert_closed ethA ethB
+bp_conservation host br0 0 0
