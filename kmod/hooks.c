@@ -67,6 +67,11 @@ struct brpath_last {
 	 */
 	const struct net_device *refrag_dev;
 	unsigned int refrag_left;
+	/*
+	 * The skb whose copy tc redirected from a port's egress to an ifb:
+	 * tc consumes it there, which is not a tap's done.
+	 */
+	const struct sk_buff *redirected_from;
 };
 
 static DEFINE_PER_CPU(struct brpath_last, brpath_last);
@@ -327,10 +332,11 @@ static void brpath_receive_probe(void *data, struct sk_buff *skb)
 
 /*
  * A frame tc redirected (act_mirred) from the ingress of @in_dev, where rx
- * counted it, to the egress of a port of the same bridge: forwarded from
- * its in-port to another port, by tc instead of the bridge's FDB. Counted
- * at the in-port's br_in and br_fwd, so both ports' budgets close. Only for
- * frames queued on a port without br_out counting them first.
+ * counted it, to the egress of another port (of the same bridge or of
+ * another attached one): forwarded from its in-port to another port, by tc
+ * instead of the bridge's FDB. Counted at the in-port's br_in and br_fwd,
+ * so both ports' budgets close. Only for frames queued on a port without
+ * br_out counting them first.
  */
 static void brpath_tc_forwarded(const struct net_device *in_dev,
 				const struct brpath_port *out,
@@ -338,7 +344,7 @@ static void brpath_tc_forwarded(const struct net_device *in_dev,
 {
 	struct brpath_port *in = brpath_port_lookup(in_dev);
 
-	if (!in || in->br != out->br)
+	if (!in)
 		return;
 	brpath_stage_add(in, BRPATH_STAGE_BR_IN, segs, len);
 	brpath_stage_add(in, BRPATH_STAGE_BR_FWD, segs, len);
@@ -356,8 +362,10 @@ static void brpath_egress_redirect(struct brpath_last *last,
 {
 	if (last->stage != BRPATH_STAGE_BR_OUT || last->skb == skb)
 		return;
-	if (dev_get_by_index_rcu(dev_net(skb->dev), skb->skb_iif) == last->dev)
+	if (dev_get_by_index_rcu(dev_net(skb->dev), skb->skb_iif) == last->dev) {
+		last->redirected_from = last->skb;
 		last->skb = skb;
+	}
 }
 
 /* @skb is one an ifb hands back to @dev after tc redirected it there. */
@@ -450,6 +458,7 @@ static unsigned int brpath_br_in_hook(void *priv, struct sk_buff *skb,
 	/* A new frame in the bridge: not one br_fwd has counted. */
 	this_cpu_write(brpath_last.fwd_head, NULL);
 	this_cpu_write(brpath_last.refrag_left, 0);
+	this_cpu_write(brpath_last.redirected_from, NULL);
 	port = brpath_bridge_count(state->in, BRPATH_STAGE_BR_IN, skb,
 				   brpath_segs(skb));
 	if (port)
@@ -772,9 +781,15 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
  */
 static void brpath_consume_probe(BRPATH_CONSUME_PROBE_ARGS)
 {
-	struct net_device *dev = brpath_freed_dev(skb);
+	struct brpath_last *last = this_cpu_ptr(&brpath_last);
+	struct net_device *dev;
 	struct brpath_port *port;
 
+	if (unlikely(last->redirected_from == skb)) {
+		last->redirected_from = NULL;	/* tc took it at egress */
+		return;
+	}
+	dev = brpath_freed_dev(skb);
 	if (!dev || !netif_is_bridge_port(dev))
 		return;
 	port = brpath_port_lookup(dev);

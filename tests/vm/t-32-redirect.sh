@@ -13,20 +13,33 @@
 #      ethB's egress, counted at br_out, tx and done (as a frame the host
 #      sends on a port); conservation with the redirected frames as the
 #      known extra of br_out.
-#   3. ethA ingress: redirect to ifb0, shaped there by a small tbf (ifb
+#   3. ethA ingress: redirect to ethX, a port of another attached bridge
+#      br1: forwarded by tc from ethA (rx, br_in, br_fwd) to ethX (br_out,
+#      tx, done); conservation with them as the known difference of each
+#      bridge.
+#   4. ethA ingress: redirect to ifb0, shaped there by a small tbf (ifb
 #      ingress shaping): ifb hands the frames back to ethA's receive path.
 #      rx counts each frame once, the tbf's drops (= tc -s dropped) are
 #      ethA's rx QDISC_DROP, the rest count on to B.
-#   4. ethB egress: redirect to ifb0, shaped there (ifb egress shaping): ifb
+#   5. ethB egress: redirect to ifb0, shaped there (ifb egress shaping): ifb
 #      hands the copies back to ethB's transmit path. br_out counts each
 #      frame once, the tbf's drops are ethB's br_out QDISC_DROP, tx and done
 #      count what B received.
+#   6. the same on a tap's egress (tap0, read by a guest that sends the
+#      frames on by tap1): tc consumes the original skb at tap0's egress,
+#      which is not a done of the tap.
+#
+#   A eth0 --- ethA [br0] tap0 --> guest --> tap1 [br0] ethB --- eth0 B
+#                               [br1] ethX --- eth0 X
 # timeout: 600
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/brpath.sh"
 
 N=${N:-1000}
 MAC_C=02:00:00:00:00:0c
+MAC_X=02:00:00:00:00:58
+VM0=02:00:00:00:01:00
+VM1=02:00:00:00:01:01
 
 need_modules sch_ingress cls_matchall act_mirred ifb sch_tbf
 hosts_a_b ethB
@@ -37,7 +50,15 @@ no_ipv6 C eth0
 ip_ns C link set eth0 address "$MAC_C"
 ip_ns C link set eth0 up
 ip_ns host link set extC up
+tap_port host br0 tap0
+tap_port host br0 tap1
+fdb_static host tap0 "$VM0"
+tap_guest host tap0 tap1 --dst-mac "$MAC_B" --src-mac "$VM1"
+ns_new X
+br_new host br1
+nic_port host br1 ethX X "$MAC_X"
 bp host attach br0
+bp host attach br1
 
 # tc_action_packets NS DEV: packets of the (only) action of DEV's ingress
 # filter (tc -s: "Sent B bytes P pkt").
@@ -80,11 +101,32 @@ assert_stages ethB "br_out=$TCN tx=$TCN done=$TCN"
 assert_closed ethA ethB
 bp_conservation host br0 "$TCN" 0
 
-# shaped DEV DIR STAGE: DEV's DIR (ingress|egress) redirected to ifb0, which
-# has a tbf that overflows; N frames A -> B of which B receives all the tbf
-# did not drop; each counted once at each stage, the drops at DEV's STAGE.
+step "tc redirect from port ethA's ingress to port ethX of br1"
+in_ns host tc qdisc add dev ethA clsact
+in_ns host tc filter add dev ethA ingress protocol all matchall \
+	action mirred egress redirect dev ethX
+bp_reset host br0
+bp_reset host br1
+recv_start X eth0 --count "$N" --timeout 60
+send A eth0 --dst-mac "$MAC_X" --count "$N" --size 64
+recv_wait
+TCN=$(tc_action_packets host ethA)
+in_ns host tc qdisc del dev ethA clsact
+assert_eq "$N" "$TCN" "tc action counter (ethA ingress -> ethX)"
+assert_eq "$N" "$RECEIVED" "frames received by X"
+bp host show
+bp_snap host
+assert_stages ethA "rx=$N br_in=$N br_fwd=$N"
+assert_stages ethX "br_out=$N tx=$N done=$N"
+assert_closed ethA ethB ethX
+bp_conservation host br0 "-$N"
+bp_conservation host br1 "$N"
+
+# shaped DEV DIR STAGE [DST]: DEV's DIR (ingress|egress) redirected to ifb0,
+# which has a tbf that overflows; N frames A -> DST (default B) of which B
+# receives all the tbf did not drop; the drops at DEV's STAGE.
 shaped() {
-	local dev=$1 dir=$2 stage=$3 qdrops
+	local dev=$1 dir=$2 stage=$3 dst=${4:-$MAC_B} qdrops
 	in_ns host ip link add ifb0 type ifb
 	in_ns host ip link set ifb0 up
 	in_ns host tc qdisc add dev ifb0 root tbf rate 8mbit burst 4kb limit 8kb
@@ -93,7 +135,7 @@ shaped() {
 		action mirred egress redirect dev ifb0
 	bp_reset host br0
 	recv_start B eth0 --timeout 60
-	send A eth0 --dst-mac "$MAC_B" --count "$N" --size 1000
+	send A eth0 --dst-mac "$dst" --count "$N" --size 1000
 	recv_wait
 	qdrops=$(tc_drops host ifb0)
 	TCN=$(in_ns host tc -s filter show dev "$dev" "$dir" |
@@ -122,4 +164,13 @@ shaped ethB egress br_out
 assert_stages ethA "rx=$N br_in=$N br_fwd=$N"
 assert_stages ethB "br_out=$N tx=$RECEIVED done=$RECEIVED"
 assert_closed ethA ethB
+bp_conservation host br0 0 0
+
+step "ifb: tap0's egress shaped on ifb0 (a guest reads tap0, sends on by tap1)"
+shaped tap0 egress br_out "$VM0"
+assert_stages ethA "rx=$N br_in=$N br_fwd=$N"
+assert_stages tap0 "br_out=$N tx=$RECEIVED done=$RECEIVED"
+assert_stages tap1 "rx=$RECEIVED br_in=$RECEIVED br_fwd=$RECEIVED"
+assert_stages ethB "br_out=$RECEIVED tx=$RECEIVED done=$RECEIVED"
+assert_closed ethA tap0 tap1 ethB
 bp_conservation host br0 0 0
