@@ -20,6 +20,7 @@
 #include <inttypes.h>
 #include <linux/brpath.h>
 #include <linux/genetlink.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -287,8 +288,13 @@ static void emit(struct watch *w)
 			drops = drops_delta(w, key, port);
 			moved |= json_object_array_length(drops);
 		}
-		/* After the first line, watch writes the ports that moved. */
-		if (!moved && w->written && !w->top) {
+		/*
+		 * After the first full snapshot, watch writes the ports that
+		 * moved. Not after the first line: another reader's stream may
+		 * bring one built before this reader's request, without the
+		 * ports that did not move (then a CSV had no row until traffic).
+		 */
+		if (!moved && w->based && !w->top) {
 			/* Nothing since the restart: its baseline all the same. */
 			if (rebased)
 				json_object_object_add(w->prev, key, json_object_get(port));
@@ -343,6 +349,7 @@ static void emit(struct watch *w)
 	if ((fflush(w->out) || ferror(w->out)) && !w->error)
 		w->error = errno ? errno : EIO;
 	w->written++;
+	w->based = w->full_seen;
 	/* CSV has rows only for ports that moved: a gap waits for the next. */
 	if (!w->csv || w->top || rows)
 		w->missed_line = 0;
@@ -373,6 +380,7 @@ static void finish(struct watch *w)
 		return;
 	if (w->got == w->nports) {
 		remember(w);
+		w->full_seen |= w->full;
 		for (i = 0; i < json_object_array_length(w->ports); i++) {
 			struct json_object *port = json_object_array_get_idx(w->ports, i);
 
@@ -541,7 +549,10 @@ static int stream(struct watch *w, const char *file, uint32_t interval,
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	const char *what = w->top ? "top" : "watch";
+	sigset_t stops, orig;
 	static struct nl nl;
+	struct pollfd pfd;
+	bool failed = false;
 	int ret = 1;
 
 	if (file && strcmp(file, "-")) {
@@ -561,12 +572,33 @@ static int stream(struct watch *w, const char *file, uint32_t interval,
 	}
 	if (w->csv)
 		fprintf(w->out, "seq,time_ns,realtime_ns,missed,bridge,port,stage,packets,bytes\n");
-	while (!stop && !w->error && (!w->limit || w->written < w->limit))
-		if (watch_receive(w, &nl, what)) {
-			watch_end(w);
-			goto out;
+	/*
+	 * SIGINT and SIGTERM are blocked but while ppoll() waits: one that
+	 * comes between the test of stop and the wait still ends the wait,
+	 * whether or not another message ever comes.
+	 */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stops, &orig);
+	pfd = (struct pollfd){ .fd = mnl_socket_get_fd(nl.sock), .events = POLLIN };
+	while (!stop && !w->error && (!w->limit || w->written < w->limit)) {
+		if (ppoll(&pfd, 1, NULL, &orig) < 0) {
+			if (errno == EINTR)
+				continue;
+			errf("%s: poll: %s", what, strerror(errno));
+			failed = true;
+			break;
 		}
+		if (watch_receive(w, &nl, what)) {
+			failed = true;
+			break;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &orig, NULL);
 	watch_end(w);
+	if (failed)
+		goto out;
 	if (fflush(w->out) || w->error) {
 		errf("watch: writing %s: %s", file ? file : "stdout",
 		     strerror(w->error ? w->error : errno));

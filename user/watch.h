@@ -28,6 +28,8 @@ struct watch {
 	bool gone;			/* the module went (rmmod) */
 	struct json_object *pending;	/* "bridge/port" -> changed since the last line */
 	bool full;			/* it holds every port */
+	bool full_seen;			/* a full one went into pending */
+	bool based;			/* a full one was written: then only what moved */
 	struct json_object *ports;	/* its ports, from model_port() */
 	struct json_object *known;	/* "bridge/port" -> its last port object */
 	struct json_object *prev;	/* "bridge/port" -> port of the last line */
