@@ -24,7 +24,7 @@
 /*
  * The counters of one port on one CPU. The packet path touches only the
  * stage it counts: packets and bytes side by side, rx..br_local of a frame's
- * ingress port in one cache line, br_out..done of its egress port in the
+ * ingress port in one cache line, local_out..done of its egress port in the
  * next. Drops are rare and kept sparse, one slot per (stage, reason) seen.
  */
 struct brpath_ctr {

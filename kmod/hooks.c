@@ -330,37 +330,44 @@ static void brpath_receive_probe(void *data, struct sk_buff *skb)
 		brpath_rx(port, skb);
 }
 
+/* The out side of a port counted the frame: forwarded to it, or the host's. */
+static __always_inline bool brpath_out_counted(unsigned int stage)
+{
+	return stage == BRPATH_STAGE_BR_OUT || stage == BRPATH_STAGE_LOCAL_OUT;
+}
+
 /*
  * A frame tc redirected (act_mirred) from the ingress of @in_dev, where rx
  * counted it, to the egress of another port (of the same bridge or of
  * another attached one): forwarded from its in-port to another port, by tc
  * instead of the bridge's FDB. Counted at the in-port's br_in and br_fwd,
- * so both ports' budgets close. Only for frames queued on a port without
- * br_out counting them first.
+ * so both ports' budgets close; false if @in_dev is no port. Only for
+ * frames queued on a port without br_out counting them first.
  */
-static void brpath_tc_forwarded(const struct net_device *in_dev,
+static bool brpath_tc_forwarded(const struct net_device *in_dev,
 				const struct brpath_port *out,
 				unsigned int segs, unsigned int len)
 {
 	struct brpath_port *in = brpath_port_lookup(in_dev);
 
 	if (!in)
-		return;
+		return false;
 	brpath_stage_add(in, BRPATH_STAGE_BR_IN, segs, len);
 	brpath_stage_add(in, BRPATH_STAGE_BR_FWD, segs, len);
+	return true;
 }
 
 /*
- * tc redirected (act_mirred) a copy of the frame br_out just counted on
- * @last->dev, from that port's egress to @skb->dev, which is no port: to an
+ * tc redirected (act_mirred) a copy of the frame br_out or local_out just
+ * counted on @last->dev, from that port's egress to @skb->dev, which is no port: to an
  * ifb, to shape it before it leaves by the port. Until the ifb hands it
  * back, the copy is the frame: a drop of it (the ifb's qdisc) is the
- * port's, at br_out.
+ * port's, at that stage.
  */
 static void brpath_egress_redirect(struct brpath_last *last,
 				   const struct sk_buff *skb)
 {
-	if (last->stage != BRPATH_STAGE_BR_OUT || last->skb == skb)
+	if (!brpath_out_counted(last->stage) || last->skb == skb)
 		return;
 	if (dev_get_by_index_rcu(dev_net(skb->dev), skb->skb_iif) == last->dev) {
 		last->redirected_from = last->skb;
@@ -368,17 +375,45 @@ static void brpath_egress_redirect(struct brpath_last *last,
 	}
 }
 
+static bool brpath_is_ifb(const struct net_device *dev)
+{
+	return dev && dev->rtnl_link_ops &&
+	       !strcmp(dev->rtnl_link_ops->kind, "ifb");
+}
+
 /* @skb is one an ifb hands back to @dev after tc redirected it there. */
 static bool brpath_ifb_tx_again(const struct sk_buff *skb,
 				const struct net_device *dev)
 {
-	const struct net_device *from;
-
 	if (!skb->skb_iif || skb->skb_iif == dev->ifindex)
 		return false;
-	from = dev_get_by_index_rcu(dev_net(dev), skb->skb_iif);
-	return from && from->rtnl_link_ops &&
-	       !strcmp(from->rtnl_link_ops->kind, "ifb");
+	return brpath_is_ifb(dev_get_by_index_rcu(dev_net(dev), skb->skb_iif));
+}
+
+/*
+ * tc redirected (act_mirred, the skb itself) the frame rx just counted on
+ * @last->dev from that port's ingress to the egress of @skb->dev, which is
+ * no port and no ifb (an ifb hands it back to the port): it left the
+ * bridge path for the host before the bridge, as tc decided. Counted at
+ * the in-port's br_in and br_local, as a frame the bridge delivers to the
+ * host, so the budget closes; after this, it is not the path's.
+ */
+static void brpath_ingress_redirect(struct brpath_last *last,
+				    const struct sk_buff *skb)
+{
+	struct brpath_port *in;
+
+	if (last->skb != skb || last->stage != BRPATH_STAGE_RX ||
+	    brpath_is_ifb(skb->dev))
+		return;
+	in = brpath_port_lookup(last->dev);
+	last->skb = NULL;
+	if (!in)
+		return;
+	brpath_stage_add(in, BRPATH_STAGE_BR_IN, brpath_segs(skb), skb->len);
+	brpath_stage_add(in, BRPATH_STAGE_BR_LOCAL, brpath_segs(skb), skb->len);
+	if (static_branch_unlikely(&brpath_lat_key.key))
+		brpath_lat_forget(skb);
 }
 
 /*
@@ -393,8 +428,10 @@ static void brpath_queue_probe(void *data, struct sk_buff *skb)
 	unsigned int segs;
 
 	if (!netif_is_bridge_port(dev)) {
-		if (unlikely(skb_is_redirected(skb)))
+		if (unlikely(skb_is_redirected(skb))) {
 			brpath_egress_redirect(last, skb);
+			brpath_ingress_redirect(last, skb);
+		}
 		return;
 	}
 	port = brpath_port_lookup(dev);
@@ -402,21 +439,24 @@ static void brpath_queue_probe(void *data, struct sk_buff *skb)
 		return;
 	segs = brpath_segs(skb);
 	/*
-	 * Not just counted at br_out on this port: a frame the host sends on
-	 * the port itself (the port's own IPv6 ND and MLD), or a fragment
-	 * br_netfilter made, a frame tc redirected to P. It leaves by P as the
-	 * bridge's do: br_out too. But a frame an ifb hands back, after tc
-	 * redirected it there from P's egress, was counted at br_out before.
+	 * Not just counted at br_out or local_out on this port: a frame tc
+	 * redirected to P from the ingress of a port, forwarded by tc (br_out);
+	 * or one the host sends on P itself (local_out): the port's own IPv6
+	 * ND and MLD, a frame tc redirected to P from a device that is no port.
+	 * But a frame an ifb hands back, after tc redirected it there from P's
+	 * egress, was counted before, and a fragment br_netfilter made of a
+	 * forwarded datagram at br_out, as one of the datagram's.
 	 */
 	if (unlikely(last->refrag_left) && last->refrag_dev == dev) {
-		last->refrag_left--;	/* counted at br_out as one of its datagram's */
+		last->refrag_left--;
 	} else if (last->skb != skb || last->dev != dev ||
-		   last->stage != BRPATH_STAGE_BR_OUT) {
+		   !brpath_out_counted(last->stage)) {
 		if (last->skb == skb && last->stage == BRPATH_STAGE_RX &&
-		    skb_is_redirected(skb))
-			brpath_tc_forwarded(last->dev, port, segs, skb->len);
-		if (!brpath_ifb_tx_again(skb, dev))
+		    skb_is_redirected(skb) &&
+		    brpath_tc_forwarded(last->dev, port, segs, skb->len))
 			brpath_stage_add(port, BRPATH_STAGE_BR_OUT, segs, skb->len);
+		else if (!brpath_ifb_tx_again(skb, dev))
+			brpath_stage_add(port, BRPATH_STAGE_LOCAL_OUT, segs, skb->len);
 	}
 	brpath_stage_add(port, BRPATH_STAGE_TX, segs, skb->len);
 	brpath_last_set(skb, port, BRPATH_STAGE_TX);
@@ -518,12 +558,13 @@ static unsigned int brpath_br_local_hook(void *priv, struct sk_buff *skb,
 
 /*
  * LOCAL_OUT, last: the host sends through the bridge (and the bridge its
- * own STP BPDUs and multicast queries) out of a port.
+ * own STP BPDUs and multicast queries) out of a port: local_out, so that
+ * br_out holds only frames forwarded from another port.
  */
 static unsigned int brpath_br_local_out_hook(void *priv, struct sk_buff *skb,
 					     const struct nf_hook_state *state)
 {
-	brpath_bridge_count(state->out, BRPATH_STAGE_BR_OUT, skb, brpath_segs(skb));
+	brpath_bridge_count(state->out, BRPATH_STAGE_LOCAL_OUT, skb, brpath_segs(skb));
 	return NF_ACCEPT;
 }
 

@@ -14,14 +14,18 @@
 const char *const stage_names[BRPATH_STAGE_MAX] = BRPATH_STAGE_NAMES;
 const char *const port_kind_names[BRPATH_PORT_KIND_MAX] = BRPATH_PORT_KIND_NAMES;
 
-/* The hops of a port's two directions, each with the stage that owns its drops. */
+/*
+ * The hops of a port's two directions, each with the stage that owns its
+ * drops: a frame leaves br_in for br_fwd or br_local, and comes to tx from
+ * br_out (forwarded) or local_out (the host's).
+ */
 static const struct {
-	enum brpath_stage from, to, also_to;
+	enum brpath_stage from, also_from, to, also_to;
 } hops[] = {
-	{ BRPATH_STAGE_RX, BRPATH_STAGE_BR_IN, BRPATH_STAGE_MAX },
-	{ BRPATH_STAGE_BR_IN, BRPATH_STAGE_BR_FWD, BRPATH_STAGE_BR_LOCAL },
-	{ BRPATH_STAGE_BR_OUT, BRPATH_STAGE_TX, BRPATH_STAGE_MAX },
-	{ BRPATH_STAGE_TX, BRPATH_STAGE_DONE, BRPATH_STAGE_MAX },
+	{ BRPATH_STAGE_RX, BRPATH_STAGE_MAX, BRPATH_STAGE_BR_IN, BRPATH_STAGE_MAX },
+	{ BRPATH_STAGE_BR_IN, BRPATH_STAGE_MAX, BRPATH_STAGE_BR_FWD, BRPATH_STAGE_BR_LOCAL },
+	{ BRPATH_STAGE_BR_OUT, BRPATH_STAGE_LOCAL_OUT, BRPATH_STAGE_TX, BRPATH_STAGE_MAX },
+	{ BRPATH_STAGE_TX, BRPATH_STAGE_MAX, BRPATH_STAGE_DONE, BRPATH_STAGE_MAX },
 };
 
 struct json_object *model_bridge(struct json_object *model, unsigned int ifindex,
@@ -87,6 +91,8 @@ int64_t stage_drops(struct json_object *port, unsigned int stage)
 	int64_t sum = 0;
 	size_t i;
 
+	if (stage >= BRPATH_STAGE_MAX)
+		return 0;
 	for (i = 0; i < json_object_array_length(drops); i++) {
 		struct json_object *d = json_object_array_get_idx(drops, i);
 
@@ -109,10 +115,12 @@ void model_budget(struct json_object *port)
 	size_t i;
 
 	for (i = 0; i < sizeof(hops) / sizeof(hops[0]); i++) {
-		int64_t from = stage_count(port, hops[i].from, "packets");
+		int64_t from = stage_count(port, hops[i].from, "packets") +
+			       stage_count(port, hops[i].also_from, "packets");
 		int64_t to = stage_count(port, hops[i].to, "packets") +
 			     stage_count(port, hops[i].also_to, "packets");
-		int64_t dropped = stage_drops(port, hops[i].from);
+		int64_t dropped = stage_drops(port, hops[i].from) +
+				  stage_drops(port, hops[i].also_from);
 		int64_t unexplained = from - to - dropped;
 		struct json_object *hop = json_object_new_object();
 

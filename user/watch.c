@@ -145,7 +145,7 @@ static void top_print(struct watch *w, struct json_object *ports)
 			dt ? stage_value(st, "tx", "bytes") * 8 / dt / 1e6 : 0,
 			(uint64_t)stage_drops(p, BRPATH_STAGE_RX),
 			(uint64_t)stage_drops(p, BRPATH_STAGE_BR_IN) + (uint64_t)stage_drops(p, BRPATH_STAGE_BR_FWD),
-			(uint64_t)stage_drops(p, BRPATH_STAGE_BR_OUT),
+			(uint64_t)stage_drops(p, BRPATH_STAGE_LOCAL_OUT) + (uint64_t)stage_drops(p, BRPATH_STAGE_BR_OUT),
 			(uint64_t)stage_drops(p, BRPATH_STAGE_TX),
 			done_p99(p, p99, sizeof(p99)));
 	}

@@ -64,11 +64,11 @@ bp_unexplained() {
 # every other stage of PORT counts 0.
 assert_stages() {
 	local port=$1 want=" $2 " stage n i=0 got
-	# One jq for the seven: each costs seconds on the debug kernel.
+	# One jq for the eight: each costs seconds on the debug kernel.
 	read -r -a got <<<"$(jq -r "$(_bp_port "$port") | .stages |
-		[.rx, .br_in, .br_fwd, .br_local, .br_out, .tx, .done] |
+		[.rx, .br_in, .br_fwd, .br_local, .local_out, .br_out, .tx, .done] |
 		map(.packets) | @tsv" <<<"$BP_JSON")"
-	for stage in rx br_in br_fwd br_local br_out tx done; do
+	for stage in rx br_in br_fwd br_local local_out br_out tx done; do
 		n=0
 		if [[ "$want" =~ \ $stage=([0-9]+)\  ]]; then n=${BASH_REMATCH[1]}; fi
 		assert_eq "$n" "${got[$i]:-}" "$port $stage packets"
@@ -95,15 +95,20 @@ assert_closed() {
 #   all ports:   sum br_in  = sum br_fwd + sum br_local + drops at br_in
 #                (every frame the bridge took is forwarded once, delivered
 #                to the host, or dropped inside the bridge)
-#                sum br_out = sum br_fwd + frames the host sent through the
-#                bridge device (its tx_packets) + EXTRA
-# EXTRA is what the test knows of its traffic: the copies beyond the first
-# of flooded frames, and frames the bridge or a port sends by itself (STP
-# BPDUs, a port's own IPv6 ND); "?" when the test cannot know it (then
-# sum br_out must be at least the rest, and the remainder is logged).
-# LOCAL, when given: frames the host received through the bridge device
-# (its rx_packets), which brpath counts at br_local, or at br_fwd for a
-# broadcast also forwarded.
+#                sum br_out = sum br_fwd + COPIES
+#                sum local_out = frames the host sent through the bridge
+#                device (its tx_packets) + OWN
+# COPIES is what the test knows of its forwarded traffic: the copies
+# beyond the first of flooded frames, frames tc forwarded between bridges
+# (+N on the one they went to, -N on the other); OWN the frames the bridge
+# or a port sends by itself (STP BPDUs, a port's own IPv6 ND, a frame tc
+# redirected to a port from a device that is no port) and the copies
+# beyond the first of the host's flooded frames. Either is "?" when the
+# test cannot know it: then the sum must be at least the rest, and the
+# remainder is logged.
+# LOCAL, when given and not empty: frames the host received through the
+# bridge device (its rx_packets), which brpath counts at br_local, or at
+# br_fwd for a broadcast also forwarded.
 # Devices count skbs; brpath counts segments: a test with GSO sets
 # BP_CONS_UNIT=bytes to compare the devices' bytes instead (brpath's bytes
 # are the skb's).
@@ -133,12 +138,12 @@ bp_reset() {
 	bp_base "$1" "$2"
 }
 
-# bp_conservation NS BRIDGE [EXTRA [LOCAL]]: the checks above, on a fresh
-# snapshot (BP_JSON).
+# bp_conservation NS BRIDGE [COPIES [LOCAL [OWN]]]: the checks above, on a
+# fresh snapshot (BP_JSON).
 bp_conservation() {
-	local ns=$1 br=$2 extra=${3:-0} host=${4:-} unit=${BP_CONS_UNIT:-packets}
+	local ns=$1 br=$2 copies=${3:-0} host=${4:-} own=${5:-0} unit=${BP_CONS_UNIT:-packets}
 	local dev rp tp rb tb b0 b1 b2 b3 rx done br_rx=0 br_tx=0 ports=0
-	local s_in s_fwd s_local s_out d_in rest
+	local s_in s_fwd s_local s_lout s_out d_in
 	declare -A brp
 	bp_snap "$ns"
 	while read -r dev rx done; do
@@ -161,22 +166,28 @@ bp_conservation() {
 		ports=$((ports + 1))
 	done <<<"$(_bp_devstats "$ns" "$br")"
 	assert_eq "${#brp[@]}" "$ports" "$br: ports in show -j"
-	read -r s_in s_fwd s_local s_out d_in <<<"$(jq -r --arg b "$br" '.bridges[] |
+	read -r s_in s_fwd s_local s_lout s_out d_in <<<"$(jq -r --arg b "$br" '.bridges[] |
 		select(.name == $b) | .ports as $p | def s(st): [$p[].stages[st].packets] | add // 0;
-		"\(s("br_in")) \(s("br_fwd")) \(s("br_local")) \(s("br_out")) \([$p[].drops[] | select(.stage == "br_in") | .packets] | add // 0)"' <<<"$BP_JSON")"
+		"\(s("br_in")) \(s("br_fwd")) \(s("br_local")) \(s("local_out")) \(s("br_out")) \([$p[].drops[] | select(.stage == "br_in") | .packets] | add // 0)"' <<<"$BP_JSON")"
 	[ -n "$d_in" ] || fail "conservation: bridge $br not in show -j"
 	assert_eq "$s_in" "$((s_fwd + s_local + d_in))" \
 		"$br: sum br_fwd + br_local + drops at br_in ($s_fwd + $s_local + $d_in) = sum br_in"
+	_bp_sum_is "$br" "sum br_out" "$s_out" "sum br_fwd" "$s_fwd" "$copies" \
+		"copies of flooded frames"
+	_bp_sum_is "$br" "sum local_out" "$s_lout" "$br tx_packets" "$br_tx" "$own" \
+		"frames of the bridge's or ports' own"
+	[ -z "$host" ] || assert_eq "$host" "$br_rx" "$br rx_packets (frames the host received through the bridge)"
+}
+
+# _bp_sum_is BRIDGE WHAT SUM OF BASE EXTRA KNOWN: SUM = BASE + EXTRA, or
+# SUM >= BASE when EXTRA is "?" (the rest logged as KNOWN).
+_bp_sum_is() {
+	local br=$1 what=$2 sum=$3 of=$4 base=$5 extra=$6
 	if [ "$extra" = "?" ]; then
-		rest=$((s_out - s_fwd - br_tx))
-		log "$br: sum br_out $s_out = sum br_fwd $s_fwd + $br_tx the host sent through $br + $rest copies and frames of the bridge's or ports' own"
-		assert_ge 0 "$rest" "$br: sum br_out - sum br_fwd - $br tx_packets"
+		log "$br: $what $sum = $of $base + $((sum - base)) $7"
+		assert_ge 0 "$((sum - base))" "$br: $what - $of"
 	else
-		assert_eq "$((s_fwd + br_tx + extra))" "$s_out" \
-			"$br: sum br_out = sum br_fwd $s_fwd + $br tx_packets $br_tx + $extra"
-	fi
-	if [ -n "$host" ]; then
-		assert_eq "$host" "$br_rx" "$br rx_packets (frames the host received through the bridge)"
+		assert_eq "$((base + extra))" "$sum" "$br: $what = $of $base + $extra"
 	fi
 }
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Kernel STP on: the root bridge's BPDUs are frames the bridge itself
-# sends (br_out, tx, done on its port, no rx), and the other bridge
+# sends (local_out, tx, done on its port, no rx), and the other bridge
 # receives them on its port, where its STP consumes them: rx, br_in and
 # br_local (the bridge took it at its entry and delivered it to itself),
 # not a drop. Both budgets close, and the counts agree with the devices'
@@ -41,12 +41,12 @@ assert_ge 3 "$n01" "BPDUs the root sent on l0"
 log "BPDUs: $n01 from br0 to br1, $n10 from br1 to br0"
 bp_snap host
 bp host show
-assert_stages l0 "rx=$n10 br_in=$n10 br_local=$n10 br_out=$n01 tx=$n01 done=$n01"
-assert_stages l1 "rx=$n01 br_in=$n01 br_local=$n01 br_out=$n10 tx=$n10 done=$n10"
+assert_stages l0 "rx=$n10 br_in=$n10 br_local=$n10 local_out=$n01 tx=$n01 done=$n01"
+assert_stages l1 "rx=$n01 br_in=$n01 br_local=$n01 local_out=$n10 tx=$n10 done=$n10"
 assert_eq 0 "$(bp_drops_total l0)" "drops charged to l0 (BPDUs are delivered, not dropped)"
 assert_eq 0 "$(bp_drops_total l1)" "drops charged to l1"
 assert_closed l0 l1
 # Every BPDU a bridge sent is its own (no bridge device tx), and the host
 # received none through either bridge (STP consumed them).
-bp_conservation host br0 "$n01" 0
-bp_conservation host br1 "$n10" 0
+bp_conservation host br0 0 0 "$n01"
+bp_conservation host br1 0 0 "$n10"

@@ -65,4 +65,4 @@ done
 assert_closed ethA ethB
 # Snooped and flooded multicast, and the ports' own ND and MLD: the
 # copies are not known in advance.
-bp_conservation host br0 "?"
+bp_conservation host br0 "?" "" "?"

@@ -225,7 +225,7 @@ table() {
 # exactly N, every other stage 0, and the port's budget closes.
 expect() {
 	local port=$1 want=" $2 " stage n got
-	for stage in rx br_in br_fwd br_local br_out tx done; do
+	for stage in rx br_in br_fwd br_local local_out br_out tx done; do
 		n=0
 		if [[ "$want" =~ \ $stage=([0-9]+)\  ]]; then n=${BASH_REMATCH[1]}; fi
 		got=${ST[$port.$stage]:-missing}
@@ -381,8 +381,8 @@ _bp_devstats() {
 	if [ "$2" = br0 ]; then ports="br0 $PORTS0"; else ports="br1 $PORTS1"; fi
 	awk -v p=" $ports " 'index(p, " " $1 " ")' <<<"$DEVS"
 }
-bp_conservation host br0 "?"
-bp_conservation host br1 "?"
+bp_conservation host br0 "?" "" "?"
+bp_conservation host br1 "?" "" "?"
 jq -r '.bridges[].ports[] | .name as $p | (.stages | to_entries[] | "\($p) \(.key) \(.value.packets)"),
 	"\($p) unexplained \(.unexplained)"' <<<"$BP_JSON" >"$BP_TMP/table"
 ST=()

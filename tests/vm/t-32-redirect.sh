@@ -10,22 +10,26 @@
 #      at ethB's br_out, tx and done; every count = tc's action counter =
 #      B's count; both budgets close and conservation holds.
 #   2. extC ingress: redirect to ethB: the frame enters the bridge path at
-#      ethB's egress, counted at br_out, tx and done (as a frame the host
-#      sends on a port); conservation with the redirected frames as the
-#      known extra of br_out.
+#      ethB's egress, counted at local_out, tx and done (as a frame the
+#      host sends on a port); conservation with the redirected frames as
+#      the known extra of local_out (br_out = br_fwd exactly).
 #   3. ethA ingress: redirect to ethX, a port of another attached bridge
 #      br1: forwarded by tc from ethA (rx, br_in, br_fwd) to ethX (br_out,
 #      tx, done); conservation with them as the known difference of each
 #      bridge.
-#   4. ethA ingress: redirect to ifb0, shaped there by a small tbf (ifb
+#   4. ethA ingress: redirect to extC, no port: tc takes the frame from
+#      the bridge path to the host, counted at ethA's rx, br_in and
+#      br_local (as one the bridge delivers to the host) = tc's counter =
+#      C's count; the budget closes.
+#   5. ethA ingress: redirect to ifb0, shaped there by a small tbf (ifb
 #      ingress shaping): ifb hands the frames back to ethA's receive path.
 #      rx counts each frame once, the tbf's drops (= tc -s dropped) are
 #      ethA's rx QDISC_DROP, the rest count on to B.
-#   5. ethB egress: redirect to ifb0, shaped there (ifb egress shaping): ifb
+#   6. ethB egress: redirect to ifb0, shaped there (ifb egress shaping): ifb
 #      hands the copies back to ethB's transmit path. br_out counts each
 #      frame once, the tbf's drops are ethB's br_out QDISC_DROP, tx and done
 #      count what B received.
-#   6. the same on a tap's egress (tap0, read by a guest that sends the
+#   7. the same on a tap's egress (tap0, read by a guest that sends the
 #      frames on by tap1): tc consumes the original skb at tap0's egress,
 #      which is not a done of the tap.
 #
@@ -67,20 +71,22 @@ tc_action_packets() {
 		awk '$1 == "Sent" { print $4; f = 1; exit } END { if (!f) exit 1 }'
 }
 
-# redirected FROM SENDER: with FROM's ingress redirected to port ethB, N
-# frames from SENDER to B; tc's action counter (TCN) and B both count N.
+# redirected FROM SENDER [TO RECEIVER MAC]: with FROM's ingress redirected
+# to TO (port ethB), N frames from SENDER to RECEIVER (B, at MAC); tc's
+# action counter (TCN) and RECEIVER both count N.
 redirected() {
+	local to=${3:-ethB} rcvr=${4:-B} mac=${5:-$MAC_B}
 	in_ns host tc qdisc add dev "$1" clsact
 	in_ns host tc filter add dev "$1" ingress protocol all matchall \
-		action mirred egress redirect dev ethB
+		action mirred egress redirect dev "$to"
 	bp_reset host br0
-	recv_start B eth0 --count "$N" --timeout 60
-	send "$2" eth0 --dst-mac "$MAC_B" --count "$N" --size 64
+	recv_start "$rcvr" eth0 --count "$N" --timeout 60
+	send "$2" eth0 --dst-mac "$mac" --count "$N" --size 64
 	recv_wait
 	TCN=$(tc_action_packets host "$1")
 	in_ns host tc qdisc del dev "$1" clsact
-	assert_eq "$N" "$TCN" "tc action counter ($1 ingress -> ethB)"
-	assert_eq "$N" "$RECEIVED" "frames received by B"
+	assert_eq "$N" "$TCN" "tc action counter ($1 ingress -> $to)"
+	assert_eq "$N" "$RECEIVED" "frames received by $rcvr"
 	bp host show br0
 	bp_snap host
 }
@@ -97,9 +103,9 @@ bp_conservation host br0 0 0
 step "tc redirect from extC (not a port) to port ethB"
 redirected extC C
 assert_stages ethA ""
-assert_stages ethB "br_out=$TCN tx=$TCN done=$TCN"
+assert_stages ethB "local_out=$TCN tx=$TCN done=$TCN"
 assert_closed ethA ethB
-bp_conservation host br0 "$TCN" 0
+bp_conservation host br0 0 0 "$TCN"
 
 step "tc redirect from port ethA's ingress to port ethX of br1"
 in_ns host tc qdisc add dev ethA clsact
@@ -121,6 +127,15 @@ assert_stages ethX "br_out=$N tx=$N done=$N"
 assert_closed ethA ethB ethX
 bp_conservation host br0 "-$N"
 bp_conservation host br1 "$N"
+
+step "tc redirect from port ethA's ingress to extC (not a port)"
+redirected ethA A extC C "$MAC_C"
+# Taken from the bridge path to the host by tc: br_in and br_local, as a
+# frame the bridge delivers to the host; the bridge device got none.
+assert_stages ethA "rx=$TCN br_in=$TCN br_local=$TCN"
+assert_stages ethB ""
+assert_closed ethA ethB
+bp_conservation host br0 0 0
 
 # shaped DEV DIR STAGE [DST]: DEV's DIR (ingress|egress) redirected to ifb0,
 # which has a tbf that overflows; N frames A -> DST (default B) of which B

@@ -188,7 +188,7 @@
 #include <linux/types.h>
 
 #define BRPATH_GENL_NAME	"brpath"
-#define BRPATH_GENL_VERSION	1
+#define BRPATH_GENL_VERSION	2	/* 2: stage local_out */
 #define BRPATH_MCGRP_SNAPSHOTS_NAME	"snapshots"
 #define BRPATH_MCGRP_EVENTS_NAME	"events"
 
@@ -211,6 +211,7 @@ enum brpath_stage {
 	BRPATH_STAGE_BR_IN,
 	BRPATH_STAGE_BR_FWD,
 	BRPATH_STAGE_BR_LOCAL,
+	BRPATH_STAGE_LOCAL_OUT,
 	BRPATH_STAGE_BR_OUT,
 	BRPATH_STAGE_TX,
 	BRPATH_STAGE_DONE,
@@ -224,6 +225,7 @@ enum brpath_stage {
 	[BRPATH_STAGE_BR_IN] = "br_in",		\
 	[BRPATH_STAGE_BR_FWD] = "br_fwd",	\
 	[BRPATH_STAGE_BR_LOCAL] = "br_local",	\
+	[BRPATH_STAGE_LOCAL_OUT] = "local_out",	\
 	[BRPATH_STAGE_BR_OUT] = "br_out",	\
 	[BRPATH_STAGE_TX] = "tx",		\
 	[BRPATH_STAGE_DONE] = "done",		\
