@@ -5,7 +5,9 @@
 # MLD from the host. Every port's budget closes, and what brpath counts on
 # each port agrees with the kernel's own counters on the other end of its
 # veth: frames the port took in (rx) = frames that end sent, frames the
-# port delivered (done) = frames that end received.
+# port delivered (done) = frames that end received; what the host sent on
+# each port (local_out) is within the port's own IPv6 frames (the kernel's
+# per-device Ip6OutRequests) and those plus what the host sent through br0.
 #
 #   A (fd00::a) --ethA-- br0 (fd00::1) --ethB-- B (fd00::b)
 . "$(dirname "$0")/../lib.sh"
@@ -63,6 +65,27 @@ for h in A B; do
 	assert_eq 0 "$(bp_drops_total "eth$h")" "drops charged to eth$h"
 done
 assert_closed ethA ethB
+# local_out against the kernel's IPv6 MIB: a port sends its own ND and
+# MLD (its Ip6OutRequests - Ip6OutDiscards, /proc/net/dev_snmp6/PORT) and its share of what
+# the host sent through br0 (br0's tx_packets: each to one port, or
+# flooded to both, or snooped), so own <= local_out <= own + br0's, and the
+# two ports' sum is at least both ports' own plus br0's.
+read -r _ br_tx _ <<<"${BP_BASE[host/br0]}"
+br_tx=$(( $(dev_stat host br0 tx_packets) - br_tx ))
+own_all=0 lout_all=0
+for h in A B; do
+	# Ip6OutRequests less Ip6OutDiscards: an MLD done sent as IPv6 goes
+	# off is counted out, then discarded by ip6_output().
+	own=$(in_ns host awk '$1 == "Ip6OutRequests" { r = $2 } $1 == "Ip6OutDiscards" { d = $2 }
+		END { print r - d }' "/proc/net/dev_snmp6/eth$h")
+	lout=$(bp_stage "eth$h" local_out)
+	log "eth$h: local_out $lout; its own IPv6 frames (Ip6OutRequests - Ip6OutDiscards) $own; br0 sent $br_tx"
+	assert_ge 1 "$own" "eth$h's own IPv6 frames (Ip6OutRequests)"
+	assert_ge "$own" "$lout" "eth$h local_out >= its own IPv6 frames"
+	assert_le "$((own + br_tx))" "$lout" "eth$h local_out <= its own + br0's"
+	own_all=$((own_all + own)) lout_all=$((lout_all + lout))
+done
+assert_ge "$((own_all + br_tx))" "$lout_all" "sum local_out >= the ports' own + br0's"
 # Snooped and flooded multicast, and the ports' own ND and MLD: the
 # copies are not known in advance.
 bp_conservation host br0 "?" "" "?"
