@@ -359,10 +359,10 @@ static bool brpath_tc_forwarded(const struct net_device *in_dev,
 
 /*
  * tc redirected (act_mirred) a copy of the frame br_out or local_out just
- * counted on @last->dev, from that port's egress to @skb->dev, which is no port: to an
- * ifb, to shape it before it leaves by the port. Until the ifb hands it
- * back, the copy is the frame: a drop of it (the ifb's qdisc) is the
- * port's, at that stage.
+ * counted on @last->dev, from that port's egress to @skb->dev, which is no
+ * port: to an ifb, to shape it before it leaves by the port. Until the ifb
+ * hands it back, the copy is the frame: a drop of it (the ifb's qdisc) is
+ * the port's, at that stage.
  */
 static void brpath_egress_redirect(struct brpath_last *last,
 				   const struct sk_buff *skb)
