@@ -747,26 +747,21 @@ static void brpath_br_in_dropped(struct brpath_port *port,
 }
 
 /*
- * skb->dev of a freed skb, if it can be a device at all. A UDP socket keeps
- * its queued skbs' truesize and length in the same word (skb->dev_scratch,
- * udp_set_dev_scratch()), so an skb freed or consumed from a socket's
- * queue has no device there: reading through it faults (seen: a UDP socket
+ * A freed skb's port, by its skb->dev compared as a pointer, never read
+ * through: a UDP socket keeps its queued skbs' truesize and length in the
+ * same word (skb->dev_scratch, udp_set_dev_scratch()), so an skb freed or
+ * consumed from a socket's queue has no device there (seen: a UDP socket
  * closed with unread datagrams, udp_destruct_common(), oopsed in the drop
- * probe). Only an address that maps kernel memory is one.
+ * probe when it read the "device"). No such word equals a port's device.
  */
-static __always_inline struct net_device *brpath_freed_dev(const struct sk_buff *skb)
+static __always_inline struct brpath_port *brpath_freed_port(const struct sk_buff *skb)
 {
-	struct net_device *dev = skb->dev;
-
-	if (!dev || (!virt_addr_valid(dev) && !is_vmalloc_addr(dev)))
-		return NULL;
-	return dev;
+	return brpath_port_lookup(skb->dev);
 }
 
 static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 {
 	struct brpath_last *last = this_cpu_ptr(&brpath_last);
-	struct net_device *dev;
 	struct brpath_port *port;
 
 	if (static_branch_unlikely(&brpath_lat_key.key))
@@ -792,9 +787,10 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 	 * rx_dropped, and the copies that packet sockets take are not on the
 	 * path.
 	 */
-	dev = brpath_freed_dev(skb);
-	if (!dev || !netif_is_bridge_port(dev) ||
-	    !skb_mac_header_was_set(skb) || skb->pkt_type == PACKET_OUTGOING)
+	if (!skb_mac_header_was_set(skb) || skb->pkt_type == PACKET_OUTGOING)
+		return;
+	port = brpath_freed_port(skb);
+	if (!port)
 		return;
 	if (skb->data != skb_mac_header(skb)) {
 		/*
@@ -803,15 +799,11 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 		 * counted since its rx, so no longer the last; taken all the
 		 * same.
 		 */
-		if (unlikely(brpath_bpdu(skb))) {
-			port = brpath_port_lookup(dev);
-			if (port && brpath_wanted(port, skb))
-				brpath_bpdu_taken(port, skb);
-		}
+		if (unlikely(brpath_bpdu(skb)) && brpath_wanted(port, skb))
+			brpath_bpdu_taken(port, skb);
 		return;
 	}
-	port = brpath_port_lookup(dev);
-	if (port && brpath_wanted(port, skb))
+	if (brpath_wanted(port, skb))
 		brpath_drop_count(port, BRPATH_STAGE_TX, reason, brpath_segs(skb));
 }
 
@@ -823,17 +815,13 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 static void brpath_consume_probe(BRPATH_CONSUME_PROBE_ARGS)
 {
 	struct brpath_last *last = this_cpu_ptr(&brpath_last);
-	struct net_device *dev;
 	struct brpath_port *port;
 
 	if (unlikely(last->redirected_from == skb)) {
 		last->redirected_from = NULL;	/* tc took it at egress */
 		return;
 	}
-	dev = brpath_freed_dev(skb);
-	if (!dev || !netif_is_bridge_port(dev))
-		return;
-	port = brpath_port_lookup(dev);
+	port = brpath_freed_port(skb);
 	if (port && port->kind == BRPATH_PORT_TAP &&
 	    skb->pkt_type != PACKET_OUTGOING && brpath_wanted(port, skb)) {
 		brpath_stage_add_any(port, BRPATH_STAGE_DONE, brpath_segs(skb),
