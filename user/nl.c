@@ -72,6 +72,7 @@ int nl_open(struct nl *nl)
 
 	nl->seq = (unsigned int)time(NULL);
 	nl->family = 0;
+	nl->sub = NULL;
 	nl->sock = mnl_socket_open(NETLINK_GENERIC);
 	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0)
 		return errf("netlink socket: %s", strerror(errno));
@@ -159,7 +160,22 @@ int nl_join_ctrl_notify(struct nl *nl)
 		errno = ENOENT;
 		return -1;
 	}
-	return mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &id, sizeof(id));
+	return nl_subscribe(nl, id);
+}
+
+int nl_subscribe(struct nl *nl, uint32_t group)
+{
+	if (!nl->sub) {
+		nl->sub = mnl_socket_open(NETLINK_GENERIC);
+		if (!nl->sub)
+			return -1;
+		if (mnl_socket_bind(nl->sub, 0, MNL_SOCKET_AUTOPID) < 0) {
+			mnl_socket_close(nl->sub);
+			nl->sub = NULL;
+			return -1;
+		}
+	}
+	return mnl_socket_setsockopt(nl->sub, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group));
 }
 
 bool nl_family_gone(const struct nlmsghdr *nlh)
@@ -181,9 +197,11 @@ bool nl_family_gone(const struct nlmsghdr *nlh)
 
 void nl_close(struct nl *nl)
 {
+	if (nl->sub)
+		mnl_socket_close(nl->sub);
 	if (nl->sock)
 		mnl_socket_close(nl->sock);
-	nl->sock = NULL;
+	nl->sub = nl->sock = NULL;
 }
 
 struct nlmsghdr *nl_request(struct nl *nl, uint8_t cmd, uint16_t flags)

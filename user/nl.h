@@ -7,7 +7,13 @@
 #include <stdint.h>
 
 struct nl {
-	struct mnl_socket *sock;
+	struct mnl_socket *sock;	/* requests and their replies */
+	/*
+	 * Multicast only: a reader that falls behind overflows this one, never
+	 * the request socket, so no reply is ever lost to a snapshot. NULL
+	 * until nl_subscribe().
+	 */
+	struct mnl_socket *sub;
 	uint16_t family;
 	uint32_t mcgrp_snapshots;	/* multicast group id, 0 if none */
 	uint32_t mcgrp_events;		/* the same, of the events group */
@@ -31,6 +37,8 @@ struct nl_stamp {
 };
 /* @attr into @st if it is BRPATH_A_SEQ, _TIME_NS or _REALTIME_NS: true. */
 bool nl_stamp_attr(const struct nlattr *attr, struct nl_stamp *st);
+/* Join multicast @group on nl->sub, opening it first if need be. */
+int nl_subscribe(struct nl *nl, uint32_t group);
 /* Join nlctrl's "notify" group, to hear of the family going (rmmod). */
 int nl_join_ctrl_notify(struct nl *nl);
 /* True if @nlh is nlctrl's CTRL_CMD_DELFAMILY of the brpath family. */

@@ -440,9 +440,7 @@ static int run(struct record *r, uint32_t interval, int rcvbuf, uint64_t duratio
 	/* Kernel events when the module has them (an older one: snapshots only). */
 	r->w.other_cb = kernel_event_cb;
 	r->w.other_data = r;
-	if (nl.mcgrp_events &&
-	    mnl_socket_setsockopt(nl.sock, NETLINK_ADD_MEMBERSHIP, &nl.mcgrp_events,
-				  sizeof(nl.mcgrp_events)) < 0) {
+	if (nl.mcgrp_events && nl_subscribe(&nl, nl.mcgrp_events) < 0) {
 		errf("record: joining the events group: %s", strerror(errno));
 		goto out;
 	}
@@ -459,7 +457,7 @@ static int run(struct record *r, uint32_t interval, int rcvbuf, uint64_t duratio
 			break;
 		if (end && (end - now) / 1000000 < (uint64_t)timeout)
 			timeout = (end - now) / 1000000 + 1;
-		pfd[0] = (struct pollfd){ .fd = mnl_socket_get_fd(nl.sock), .events = POLLIN };
+		pfd[0] = (struct pollfd){ .fd = mnl_socket_get_fd(nl.sub), .events = POLLIN };
 		for (i = 0; i < r->nqmp; i++) {
 			if (r->qmp[i].fd < 0 && now >= r->qmp[i].retry_at)
 				qmp_connect(r, &r->qmp[i]);

@@ -484,10 +484,9 @@ int watch_start(struct watch *w, struct nl *nl, uint32_t interval_us,
 
 	if (!nl->mcgrp_snapshots)
 		return errf("%s: the module has no snapshot group (older brpath.ko?)", what);
-	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &nl->mcgrp_snapshots,
-				  sizeof(nl->mcgrp_snapshots)) < 0)
+	if (nl_subscribe(nl, nl->mcgrp_snapshots) < 0)
 		return errf("%s: joining the snapshot group: %s", what, strerror(errno));
-	if (rcvbuf && setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUF,
+	if (rcvbuf && setsockopt(mnl_socket_get_fd(nl->sub), SOL_SOCKET, SO_RCVBUF,
 				 &rcvbuf, sizeof(rcvbuf)) < 0)
 		return errf("%s: --rcvbuf: %s", what, strerror(errno));
 	/* Without it, a rmmod leaves a reader waiting for ever. */
@@ -498,10 +497,10 @@ int watch_start(struct watch *w, struct nl *nl, uint32_t interval_us,
 	w->prev_drops = json_object_new_object();
 	w->known = json_object_new_object();
 	w->pending = json_object_new_object();
-	/* The first snapshot may come before the ACK: taken, not dropped. */
+	/* A snapshot that comes before the ACK waits on nl->sub. */
 	nlh = nl_request(nl, BRPATH_CMD_WATCH, NLM_F_ACK);
 	mnl_attr_put_u32(nlh, BRPATH_A_INTERVAL_US, interval_us);
-	if (nl_talk(nl, nlh, snapshot_cb, w, what))
+	if (nl_talk(nl, nlh, NULL, NULL, what))
 		return -1;
 	return watch_gone(w, what);
 }
@@ -516,7 +515,7 @@ int watch_gone(const struct watch *w, const char *what)
 
 int watch_receive(struct watch *w, struct nl *nl, const char *what)
 {
-	ssize_t len = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+	ssize_t len = mnl_socket_recvfrom(nl->sub, nl->buf, sizeof(nl->buf));
 
 	if (len < 0) {
 		if (errno == ENOBUFS) {
@@ -581,7 +580,7 @@ static int stream(struct watch *w, const char *file, uint32_t interval,
 	sigaddset(&stops, SIGINT);
 	sigaddset(&stops, SIGTERM);
 	sigprocmask(SIG_BLOCK, &stops, &orig);
-	pfd = (struct pollfd){ .fd = mnl_socket_get_fd(nl.sock), .events = POLLIN };
+	pfd = (struct pollfd){ .fd = mnl_socket_get_fd(nl.sub), .events = POLLIN };
 	while (!stop && !w->error && (!w->limit || w->written < w->limit)) {
 		if (ppoll(&pfd, 1, NULL, &orig) < 0) {
 			if (errno == EINTR)

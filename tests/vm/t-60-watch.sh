@@ -76,6 +76,22 @@ missed=$(sed -n 's/.* written, \([0-9]*\) missed.*/\1/p' "$BP_TMP/slow.err")
 assert_ge 1 "$missed" "missed snapshots in the summary"
 assert_ge 1 "$(jq -s '[.[].missed] | add' "$BP_TMP/slow.jsonl")" "missed snapshots in the JSON lines"
 
+step "readers with a tiny buffer start while another streams every 1 ms"
+# A snapshot that fills a reader's buffer while it waits for the answer to
+# a request must not cost the answer: the requests go on a socket of their
+# own. Before, such a start failed "No buffer space available".
+watch_start busy jsonl -i 1ms
+for i in $(seq 1 5); do
+	rc=0
+	in_ns host timeout --preserve-status -s INT 1 "$BRPATH" watch -i 1ms --rcvbuf 1 -o /dev/null \
+		2>"$BP_TMP/tiny.err" || rc=$?
+	assert_eq 0 "$rc" "exit code of tiny reader $i ($(cat "$BP_TMP/tiny.err"))"
+	grep -Eq '^brpath: watch: [0-9]+ snapshots written, [0-9]+ missed \([0-9]+ receive overruns\)$' \
+		"$BP_TMP/tiny.err" || fail "tiny reader $i: no summary line: $(cat "$BP_TMP/tiny.err")"
+done
+log "last tiny reader: $(cat "$BP_TMP/tiny.err")"
+watch_stop busy
+
 step "starting a stream needs CAP_NET_ADMIN"
 rc=0
 err=$(in_ns host setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
