@@ -338,22 +338,21 @@ static __always_inline bool brpath_out_counted(unsigned int stage)
 
 /*
  * A frame tc redirected (act_mirred) from the ingress of @in_dev, where rx
- * counted it, to the egress of another port (of the same bridge or of
- * another attached one): forwarded from its in-port to another port, by tc
- * instead of the bridge's FDB. Counted at the in-port's br_in and br_fwd,
- * so both ports' budgets close; false if @in_dev is no port. Only for
- * frames queued on a port without br_out counting them first.
+ * counted it, away from the bridge: to the egress of another port (of the
+ * same bridge or of another attached one), forwarded by tc instead of the
+ * bridge's FDB (@to br_fwd); or to a device that is no port, delivered to
+ * the host before the bridge (@to br_local). Counted at the in-port's br_in
+ * and @to, so its budget closes; false if @in_dev is no port.
  */
-static bool brpath_tc_forwarded(const struct net_device *in_dev,
-				const struct brpath_port *out,
-				unsigned int segs, unsigned int len)
+static bool brpath_tc_took(const struct net_device *in_dev, unsigned int to,
+			   unsigned int segs, unsigned int len)
 {
 	struct brpath_port *in = brpath_port_lookup(in_dev);
 
 	if (!in)
 		return false;
 	brpath_stage_add(in, BRPATH_STAGE_BR_IN, segs, len);
-	brpath_stage_add(in, BRPATH_STAGE_BR_FWD, segs, len);
+	brpath_stage_add(in, to, segs, len);
 	return true;
 }
 
@@ -401,17 +400,11 @@ static bool brpath_ifb_tx_again(const struct sk_buff *skb,
 static void brpath_ingress_redirect(struct brpath_last *last,
 				    const struct sk_buff *skb)
 {
-	struct brpath_port *in;
-
 	if (last->skb != skb || last->stage != BRPATH_STAGE_RX ||
 	    brpath_is_ifb(skb->dev))
 		return;
-	in = brpath_port_lookup(last->dev);
 	last->skb = NULL;
-	if (!in)
-		return;
-	brpath_stage_add(in, BRPATH_STAGE_BR_IN, brpath_segs(skb), skb->len);
-	brpath_stage_add(in, BRPATH_STAGE_BR_LOCAL, brpath_segs(skb), skb->len);
+	brpath_tc_took(last->dev, BRPATH_STAGE_BR_LOCAL, brpath_segs(skb), skb->len);
 	if (static_branch_unlikely(&brpath_lat_key.key))
 		brpath_lat_forget(skb);
 }
@@ -453,7 +446,7 @@ static void brpath_queue_probe(void *data, struct sk_buff *skb)
 		   !brpath_out_counted(last->stage)) {
 		if (last->skb == skb && last->stage == BRPATH_STAGE_RX &&
 		    skb_is_redirected(skb) &&
-		    brpath_tc_forwarded(last->dev, port, segs, skb->len))
+		    brpath_tc_took(last->dev, BRPATH_STAGE_BR_FWD, segs, skb->len))
 			brpath_stage_add(port, BRPATH_STAGE_BR_OUT, segs, skb->len);
 		else if (!brpath_ifb_tx_again(skb, dev))
 			brpath_stage_add(port, BRPATH_STAGE_LOCAL_OUT, segs, skb->len);
