@@ -19,6 +19,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/kallsyms.h>
+#include <linux/netfilter_arp.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/percpu.h>
 #include <linux/rtnetlink.h>
@@ -562,6 +563,48 @@ static unsigned int brpath_br_local_out_hook(void *priv, struct sk_buff *skb,
 }
 
 /*
+ * A frame the bridge handed back to its port unbridged (ebtables' broute
+ * table: its DROP means "route this"; br_handle_frame() returns
+ * RX_HANDLER_PASS as soon as a PRE_ROUTING hook sets the flag, before the
+ * hooks after it) reaches the host's IPv4, IPv6 or ARP input on the port
+ * itself, which no bridged frame does (br_netfilter hands the bridge device
+ * to these hooks). It left the bridge path for the host at br_in: counted
+ * at br_in, if the broute hook ran before ours, and at br_local, so the
+ * budget closes. Only a frame this CPU is still following, whose flow
+ * filter decision carries; nothing for the host's own traffic but the test
+ * of its device.
+ */
+static void brpath_brouted(const struct net_device *dev, const struct sk_buff *skb)
+{
+	struct brpath_last *last = this_cpu_ptr(&brpath_last);
+	struct brpath_port *port;
+	unsigned int segs, len;
+
+	if (last->skb != skb || last->dev != dev ||
+	    (last->stage != BRPATH_STAGE_RX && last->stage != BRPATH_STAGE_BR_IN))
+		return;
+	port = brpath_port_lookup(dev);
+	if (!port)
+		return;
+	segs = brpath_segs(skb);
+	len = brpath_frame_len(skb);
+	if (last->stage == BRPATH_STAGE_RX)
+		brpath_stage_add_any(port, BRPATH_STAGE_BR_IN, segs, len);
+	brpath_stage_add_any(port, BRPATH_STAGE_BR_LOCAL, segs, len);
+	last->skb = NULL;
+	if (static_branch_unlikely(&brpath_lat_key.key))
+		brpath_lat_forget(skb);
+}
+
+static unsigned int brpath_l3_in_hook(void *priv, struct sk_buff *skb,
+				      const struct nf_hook_state *state)
+{
+	if (unlikely(netif_is_bridge_port(state->in)))
+		brpath_brouted(state->in, skb);
+	return NF_ACCEPT;
+}
+
+/*
  * Counting comes first at the entry hooks and last at FORWARD, LOCAL_IN and
  * LOCAL_OUT, so a frame that nftables, ebtables or br_netfilter drops inside
  * the bridge is seen at the stage before the drop and not at the one after.
@@ -599,6 +642,29 @@ const struct nf_hook_ops brpath_bridge_ops[] = {
 		.hooknum = NF_BR_LOCAL_OUT,
 		.priority = NF_BR_PRI_LAST,
 	},
+	/* First, before defragmentation: brouted frames, as they came. */
+	{
+		.hook = brpath_l3_in_hook,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = INT_MIN,
+	},
+#if IS_ENABLED(CONFIG_IPV6)
+	{
+		.hook = brpath_l3_in_hook,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = INT_MIN,
+	},
+#endif
+#if IS_ENABLED(CONFIG_NETFILTER_FAMILY_ARP)
+	{
+		.hook = brpath_l3_in_hook,
+		.pf = NFPROTO_ARP,
+		.hooknum = NF_ARP_IN,
+		.priority = INT_MIN,
+	},
+#endif
 };
 
 const unsigned int brpath_bridge_nops = ARRAY_SIZE(brpath_bridge_ops);
