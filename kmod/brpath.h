@@ -90,6 +90,8 @@ enum {
 	BRPATH_M_VLAN = BIT(9),
 };
 
+#define BRPATH_CARRY_BITS 9
+
 struct brpath_match {
 	u32 flags;
 	__be32 src4, src4_mask, dst4, dst4_mask;
@@ -99,6 +101,11 @@ struct brpath_match {
 	u8 proto, src4_plen, dst4_plen, src6_plen, dst6_plen;
 	u8 smac[ETH_ALEN] __aligned(2);
 	u8 dmac[ETH_ALEN] __aligned(2);
+	/*
+	 * The frames the filter wanted where tx counted them, by address
+	 * (hash_ptr()), for the stages past a queue (hooks.c: brpath_carry).
+	 */
+	const struct sk_buff *carry[1 << BRPATH_CARRY_BITS];
 };
 
 /* Time from rx to later stages, per ingress port (by lat_idx) and stage. */
@@ -120,7 +127,7 @@ struct brpath_port {
 	struct net_device *dev;
 	struct brpath_pcpu __percpu *pcpu;
 	unsigned long __percpu *moved;	/* the word of br->moved with slot */
-	const struct brpath_match *match;	/* the bridge's, NULL: all */
+	struct brpath_match *match;	/* the bridge's, NULL: all */
 	struct brpath_latency *lat;	/* NULL: the bridge times nothing */
 	struct brpath_bridge *br;
 	struct net_device *peer;	/* veth peer whose ingress is "done" */

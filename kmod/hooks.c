@@ -15,6 +15,7 @@
  * Filters and latency sit behind static keys, so a bridge attached without
  * them pays nothing for them.
  */
+#include <linux/hash.h>
 #include <linux/if_bridge.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -260,6 +261,52 @@ static __always_inline bool brpath_wanted(const struct brpath_port *port,
 	return brpath_match_skb(skb, port->match, port->dev);
 }
 
+/*
+ * brpath_carry: past a queue (a veth peer's backlog, a tap's ring, a qdisc
+ * in front of a NIC's driver) a frame is no longer the one this CPU
+ * counted last, and its headers may have changed since the filter
+ * classified it where it entered the path (DNAT by br_netfilter, tc
+ * pedit): the decision must carry all the same. tx keeps the frames the
+ * filter wanted in the filter's table, by address, and forgets an address
+ * it counts unwanted; the stages past the queue (done, a drop in the
+ * queue) take the decision from there. A frame whose slot another took in
+ * the meantime is classified again, as before.
+ */
+static __always_inline const struct sk_buff **
+brpath_carry_slot(struct brpath_match *m, const struct sk_buff *skb)
+{
+	return &m->carry[hash_ptr(skb, BRPATH_CARRY_BITS)];
+}
+
+/* tx: whether the filter wants @skb, kept for the stages past the queue. */
+static __always_inline bool brpath_wanted_tx(const struct brpath_port *port,
+					     const struct sk_buff *skb)
+{
+	const struct sk_buff **slot;
+
+	if (!static_branch_unlikely(&brpath_match_key.key) || !port->match)
+		return true;
+	slot = brpath_carry_slot(port->match, skb);
+	if (brpath_wanted(port, skb)) {
+		WRITE_ONCE(*slot, skb);
+		return true;
+	}
+	if (READ_ONCE(*slot) == skb)
+		WRITE_ONCE(*slot, NULL);
+	return false;
+}
+
+/* Past the queue: as tx decided, if its table still holds @skb. */
+static __always_inline bool brpath_wanted_past(const struct brpath_port *port,
+					       const struct sk_buff *skb)
+{
+	if (!static_branch_unlikely(&brpath_match_key.key) || !port->match)
+		return true;
+	if (READ_ONCE(*brpath_carry_slot(port->match, skb)) == skb)
+		return true;
+	return brpath_wanted(port, skb);
+}
+
 /* The frame left the bridge path: later drops are not the path's. */
 static __always_inline void brpath_last_end(const struct sk_buff *skb)
 {
@@ -317,7 +364,7 @@ static void brpath_receive_probe(void *data, struct sk_buff *skb)
 		return;
 	if (dev->netdev_ops == READ_ONCE(brpath_veth_ops)) {
 		port = brpath_peer_lookup(dev);
-		if (port && brpath_wanted(port, skb)) {
+		if (port && brpath_wanted_past(port, skb)) {
 			brpath_stage_add(port, BRPATH_STAGE_DONE, brpath_segs(skb),
 					 brpath_frame_len(skb));
 			brpath_last_end(skb);
@@ -429,7 +476,7 @@ static void brpath_queue_probe(void *data, struct sk_buff *skb)
 		return;
 	}
 	port = brpath_port_lookup(dev);
-	if (!port || !brpath_wanted(port, skb))
+	if (!port || !brpath_wanted_tx(port, skb))
 		return;
 	segs = brpath_segs(skb);
 	/*
@@ -862,7 +909,7 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 			brpath_bpdu_taken(port, skb);
 		return;
 	}
-	if (brpath_wanted(port, skb))
+	if (brpath_wanted_past(port, skb))
 		brpath_drop_count(port, BRPATH_STAGE_TX, reason, brpath_segs(skb));
 }
 
@@ -882,7 +929,7 @@ static void brpath_consume_probe(BRPATH_CONSUME_PROBE_ARGS)
 	}
 	port = brpath_freed_port(skb);
 	if (port && port->kind == BRPATH_PORT_TAP &&
-	    skb->pkt_type != PACKET_OUTGOING && brpath_wanted(port, skb)) {
+	    skb->pkt_type != PACKET_OUTGOING && brpath_wanted_past(port, skb)) {
 		brpath_stage_add_any(port, BRPATH_STAGE_DONE, brpath_segs(skb),
 				     brpath_frame_len(skb));
 		brpath_last_end(skb);
@@ -914,7 +961,7 @@ static void brpath_start_xmit_probe(void *data, const struct sk_buff *skb,
 	if (!static_branch_unlikely(&brpath_match_key.key))
 		return;
 	port = brpath_port_lookup(dev);
-	last->xmit_wanted = port && brpath_wanted(port, skb);
+	last->xmit_wanted = port && brpath_wanted_past(port, skb);
 }
 
 static void brpath_xmit_probe(void *data, struct sk_buff *skb, int rc,

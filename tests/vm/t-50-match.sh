@@ -42,6 +42,32 @@ assert_ge 1 "$(dev_stat host ethA rx_packets)" "ethA rx_packets (ARP went throug
 assert_stages ethA ""
 assert_stages vethB ""
 
+step "a frame rewritten after it entered the path still counts past a queue"
+# tc pedit on ethA's ingress (after rx) moves every frame's destination
+# out of the filter's 10.0.1.0/24. The filter classified the frame at rx;
+# done, on the far side of vethB's backlog, must keep that decision (before
+# the fix it classified the rewritten frame again: done 0 of N).
+need_modules sch_ingress cls_matchall act_pedit
+ip_ns A addr del 10.0.1.1/24 dev eth0
+in_ns host tc qdisc add dev ethA ingress
+in_ns host tc filter add dev ethA ingress protocol ip matchall \
+	action pedit ex munge ip dst set 10.0.9.2 || fail "tc pedit"
+bp host reset
+recv_start B eth0 --count $((N + M)) --idle 30 --timeout 60
+send A eth0 --dst-mac "$MAC_B" --count "$N" --size 200 --flow 1 \
+	--src-ip 10.0.0.2 --dst-ip 10.0.1.2 --dport 9
+send A eth0 --dst-mac "$MAC_B" --count "$M" --size 300 --flow 2 \
+	--src-ip 10.0.0.2 --dst-ip 10.0.1.2 --dport 10
+recv_wait
+assert_eq $((N + M)) "$RECEIVED" "frames received by B (both flows)"
+assert_eq $((N + M)) "$(in_ns host tc -s filter show dev ethA ingress | awk '/Sent/ { print $4; exit }')" \
+	"frames tc pedit rewrote (its action counter)"
+bp_snap host
+assert_stages ethA "rx=$N br_in=$N br_fwd=$N"
+assert_stages vethB "br_out=$N tx=$N done=$N"
+assert_closed ethA vethB
+in_ns host tc qdisc del dev ethA ingress
+
 step "a malformed filter is refused, by the tool and by the kernel"
 bp host detach br0
 rc=0; err=$(bp host attach br0 --match "udp dport 65536" 2>&1) || rc=$?
