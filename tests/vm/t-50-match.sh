@@ -45,13 +45,16 @@ assert_stages vethB ""
 step "a frame rewritten after it entered the path still counts past a queue"
 # tc pedit on ethA's ingress (after rx) moves every frame's destination
 # out of the filter's 10.0.1.0/24. The filter classified the frame at rx;
-# done, on the far side of vethB's backlog, must keep that decision (before
-# the fix it classified the rewritten frame again: done 0 of N).
-need_modules sch_ingress cls_matchall act_pedit
+# done, on the far side of a queue (netem holds every frame 20 ms on
+# vethB, while the next ones pass the stages before), must keep that
+# decision (before the fix it classified the rewritten frame again: done
+# 0 of N).
+need_modules sch_ingress cls_matchall act_pedit sch_netem
 ip_ns A addr del 10.0.1.1/24 dev eth0
 in_ns host tc qdisc add dev ethA ingress
 in_ns host tc filter add dev ethA ingress protocol ip matchall \
 	action pedit ex munge ip dst set 10.0.9.2 || fail "tc pedit"
+in_ns host tc qdisc add dev vethB root netem delay 20ms limit 10000
 bp host reset
 recv_start B eth0 --count $((N + M)) --idle 30 --timeout 60
 send A eth0 --dst-mac "$MAC_B" --count "$N" --size 200 --flow 1 \
@@ -67,6 +70,7 @@ assert_stages ethA "rx=$N br_in=$N br_fwd=$N"
 assert_stages vethB "br_out=$N tx=$N done=$N"
 assert_closed ethA vethB
 in_ns host tc qdisc del dev ethA ingress
+in_ns host tc qdisc del dev vethB root
 
 step "a malformed filter is refused, by the tool and by the kernel"
 bp host detach br0
