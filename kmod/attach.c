@@ -8,6 +8,7 @@
 #include <linux/if_arp.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/rtnetlink.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/user_namespace.h>
 
@@ -411,7 +412,7 @@ err_free_moved:
 err_free_br:
 	kfree(br);
 err_free_match:
-	kfree(match);
+	kvfree(match);
 	return err;
 }
 
@@ -421,7 +422,7 @@ static void brpath_bridge_free_rcu(struct rcu_head *head)
 
 	free_percpu(br->moved);
 	brpath_match_release(br->match);
-	kfree(br->match);
+	kvfree(br->match);
 	kfree(br);
 }
 

@@ -90,7 +90,9 @@ enum {
 	BRPATH_M_VLAN = BIT(9),
 };
 
-#define BRPATH_CARRY_BITS 9
+/* hooks.c: brpath_carry, a slot per frame between tx and the far side. */
+#define BRPATH_CARRY_SLOTS 2048
+#define BRPATH_CARRY_PROBES 16
 
 struct brpath_match {
 	u32 flags;
@@ -102,10 +104,10 @@ struct brpath_match {
 	u8 smac[ETH_ALEN] __aligned(2);
 	u8 dmac[ETH_ALEN] __aligned(2);
 	/*
-	 * The frames the filter wanted where tx counted them, by address
-	 * (hash_ptr()), for the stages past a queue (hooks.c: brpath_carry).
+	 * The frames the filter wanted where tx counted them, by address,
+	 * until the stages past a queue take them (hooks.c: brpath_carry).
 	 */
-	const struct sk_buff *carry[1 << BRPATH_CARRY_BITS];
+	const struct sk_buff *carry[BRPATH_CARRY_SLOTS];
 };
 
 /* Time from rx to later stages, per ingress port (by lat_idx) and stage. */

@@ -20,6 +20,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/kallsyms.h>
+#include <linux/log2.h>
 #include <linux/netfilter_arp.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/percpu.h>
@@ -266,45 +267,76 @@ static __always_inline bool brpath_wanted(const struct brpath_port *port,
  * in front of a NIC's driver) a frame is no longer the one this CPU
  * counted last, and its headers may have changed since the filter
  * classified it where it entered the path (DNAT by br_netfilter, tc
- * pedit): the decision must carry all the same. tx keeps the frames the
- * filter wanted in the filter's table, by address, and forgets an address
- * it counts unwanted; the stages past the queue (done, a drop in the
- * queue) take the decision from there. A frame whose slot another took in
- * the meantime is classified again, as before.
+ * pedit): the decision must carry all the same. tx puts each frame the
+ * filter wanted in the filter's table, by address (open addressing, up to
+ * BRPATH_CARRY_PROBES slots from its hash), and takes out an address it
+ * counts unwanted; the stages past the queue (done, a drop in the queue)
+ * take the frame out and count it. A frame tx found no free slot for is
+ * classified again there, as before. Plain loads and stores: two CPUs
+ * that put two frames in one free slot at once leave one of them to be
+ * classified again; a slot holds a frame from tx until it is taken, so
+ * no other CPU writes it meanwhile.
  */
 static __always_inline const struct sk_buff **
-brpath_carry_slot(struct brpath_match *m, const struct sk_buff *skb)
+brpath_carry_slot(struct brpath_match *m, unsigned int h, unsigned int i)
 {
-	return &m->carry[hash_ptr(skb, BRPATH_CARRY_BITS)];
+	return &m->carry[(h + i) & (BRPATH_CARRY_SLOTS - 1)];
+}
+
+static void brpath_carry_put(struct brpath_match *m, const struct sk_buff *skb)
+{
+	unsigned int h = hash_ptr(skb, ilog2(BRPATH_CARRY_SLOTS)), i;
+	const struct sk_buff **slot, *cur;
+
+	for (i = 0; i < BRPATH_CARRY_PROBES; i++) {
+		slot = brpath_carry_slot(m, h, i);
+		cur = READ_ONCE(*slot);
+		if (cur == skb)
+			return;
+		if (!cur) {
+			WRITE_ONCE(*slot, skb);
+			return;
+		}
+	}
+}
+
+/* Whether the table held @skb; it no longer does. */
+static bool brpath_carry_take(struct brpath_match *m, const struct sk_buff *skb)
+{
+	unsigned int h = hash_ptr(skb, ilog2(BRPATH_CARRY_SLOTS)), i;
+	const struct sk_buff **slot;
+
+	for (i = 0; i < BRPATH_CARRY_PROBES; i++) {
+		slot = brpath_carry_slot(m, h, i);
+		if (READ_ONCE(*slot) == skb) {
+			WRITE_ONCE(*slot, NULL);
+			return true;
+		}
+	}
+	return false;
 }
 
 /* tx: whether the filter wants @skb, kept for the stages past the queue. */
 static __always_inline bool brpath_wanted_tx(const struct brpath_port *port,
 					     const struct sk_buff *skb)
 {
-	const struct sk_buff **slot;
-
 	if (!static_branch_unlikely(&brpath_match_key.key) || !port->match)
 		return true;
-	slot = brpath_carry_slot(port->match, skb);
 	if (brpath_wanted(port, skb)) {
-		WRITE_ONCE(*slot, skb);
+		brpath_carry_put(port->match, skb);
 		return true;
 	}
-	if (READ_ONCE(*slot) == skb)
-		WRITE_ONCE(*slot, NULL);
+	brpath_carry_take(port->match, skb);
 	return false;
 }
 
-/* Past the queue: as tx decided, if its table still holds @skb. */
+/* Past the queue: as tx decided, if its table held @skb. */
 static __always_inline bool brpath_wanted_past(const struct brpath_port *port,
 					       const struct sk_buff *skb)
 {
 	if (!static_branch_unlikely(&brpath_match_key.key) || !port->match)
 		return true;
-	if (READ_ONCE(*brpath_carry_slot(port->match, skb)) == skb)
-		return true;
-	return brpath_wanted(port, skb);
+	return brpath_carry_take(port->match, skb) || brpath_wanted(port, skb);
 }
 
 /* The frame left the bridge path: later drops are not the path's. */

@@ -10,6 +10,7 @@
 #include <linux/in.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/inetdevice.h>
 #include <linux/module.h>
@@ -72,7 +73,7 @@ struct brpath_match *brpath_match_parse(const struct nlattr *nest,
 		NL_SET_ERR_MSG_ATTR(extack, nest, "IPv4 and IPv6 addresses in one filter");
 		return ERR_PTR(-EINVAL);
 	}
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	m = kvzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
 		return ERR_PTR(-ENOMEM);
 	if (tb[BRPATH_MATCH_A_PROTO]) {
