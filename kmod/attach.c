@@ -8,7 +8,6 @@
 #include <linux/if_arp.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/rtnetlink.h>
-#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/user_namespace.h>
 
@@ -412,7 +411,7 @@ err_free_moved:
 err_free_br:
 	kfree(br);
 err_free_match:
-	kvfree(match);
+	brpath_match_free(match);
 	return err;
 }
 
@@ -422,7 +421,7 @@ static void brpath_bridge_free_rcu(struct rcu_head *head)
 
 	free_percpu(br->moved);
 	brpath_match_release(br->match);
-	kvfree(br->match);
+	brpath_match_free(br->match);
 	kfree(br);
 }
 

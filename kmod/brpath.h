@@ -75,7 +75,7 @@ struct brpath_base {
 	struct brpath_sum sum;
 };
 
-/* The flow filter of a bridge; fixed from attach to detach. */
+/* The flow filter of a bridge; its fields fixed from attach to detach. */
 enum {
 	BRPATH_M_PROTO = BIT(0),
 	BRPATH_M_SRC4 = BIT(1),
@@ -104,10 +104,12 @@ struct brpath_match {
 	u8 smac[ETH_ALEN] __aligned(2);
 	u8 dmac[ETH_ALEN] __aligned(2);
 	/*
-	 * The frames the filter wanted where tx counted them, by address,
-	 * until the stages past a queue take them (hooks.c: brpath_carry).
+	 * BRPATH_CARRY_SLOTS: the frames the filter wanted where tx counted
+	 * them, by address, until the stages past a queue take them
+	 * (hooks.c: brpath_carry). Written by every CPU: its own allocation,
+	 * off the fields' cache line.
 	 */
-	const struct sk_buff *carry[BRPATH_CARRY_SLOTS];
+	const struct sk_buff **carry;
 };
 
 /* Time from rx to later stages, per ingress port (by lat_idx) and stage. */
@@ -248,6 +250,7 @@ bool brpath_match_skb(const struct sk_buff *skb, const struct brpath_match *m,
 		      struct net_device *port_dev);
 int brpath_match_hold(const struct brpath_match *m);
 void brpath_match_release(const struct brpath_match *m);
+void brpath_match_free(struct brpath_match *m);
 
 /* latency.c */
 void brpath_lat_stamp(const struct brpath_port *port, const struct sk_buff *skb);

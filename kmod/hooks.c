@@ -283,21 +283,26 @@ brpath_carry_slot(struct brpath_match *m, unsigned int h, unsigned int i)
 	return &m->carry[(h + i) & (BRPATH_CARRY_SLOTS - 1)];
 }
 
+/*
+ * Every slot of the window is read: one taken out before an older entry of
+ * the same address leaves a hole in front of it, and a second entry would
+ * outlive the first's taking (two cache lines).
+ */
 static void brpath_carry_put(struct brpath_match *m, const struct sk_buff *skb)
 {
 	unsigned int h = hash_ptr(skb, ilog2(BRPATH_CARRY_SLOTS)), i;
-	const struct sk_buff **slot, *cur;
+	const struct sk_buff **slot, **free = NULL, *cur;
 
 	for (i = 0; i < BRPATH_CARRY_PROBES; i++) {
 		slot = brpath_carry_slot(m, h, i);
 		cur = READ_ONCE(*slot);
 		if (cur == skb)
 			return;
-		if (!cur) {
-			WRITE_ONCE(*slot, skb);
-			return;
-		}
+		if (!cur && !free)
+			free = slot;
 	}
+	if (free)
+		WRITE_ONCE(*free, skb);
 }
 
 /* Whether the table held @skb; it no longer does. */
@@ -328,6 +333,14 @@ static __always_inline bool brpath_wanted_tx(const struct brpath_port *port,
 	}
 	brpath_carry_take(port->match, skb);
 	return false;
+}
+
+/* @skb is freed on @port's transmit side: out of the table, if it is there. */
+static __always_inline void brpath_carry_forget(const struct brpath_port *port,
+						const struct sk_buff *skb)
+{
+	if (static_branch_unlikely(&brpath_match_key.key) && port->match)
+		brpath_carry_take(port->match, skb);
 }
 
 /* Past the queue: as tx decided, if its table held @skb. */
@@ -668,18 +681,31 @@ static void brpath_brouted(const struct net_device *dev, const struct sk_buff *s
 	segs = brpath_segs(skb);
 	len = brpath_frame_len(skb);
 	if (last->stage == BRPATH_STAGE_RX)
-		brpath_stage_add_any(port, BRPATH_STAGE_BR_IN, segs, len);
-	brpath_stage_add_any(port, BRPATH_STAGE_BR_LOCAL, segs, len);
+		brpath_stage_add(port, BRPATH_STAGE_BR_IN, segs, len);
+	brpath_stage_add(port, BRPATH_STAGE_BR_LOCAL, segs, len);
 	last->skb = NULL;
 	if (static_branch_unlikely(&brpath_lat_key.key))
 		brpath_lat_forget(skb);
 }
 
+/*
+ * Not a multicast the host looped back to itself (never counted at rx).
+ * An nfqueue verdict may re-enter from process context: this CPU's.
+ */
 static unsigned int brpath_l3_in_hook(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
 {
-	if (unlikely(netif_is_bridge_port(state->in)))
-		brpath_brouted(state->in, skb);
+	bool bh;
+
+	if (likely(!netif_is_bridge_port(state->in)) ||
+	    skb->pkt_type == PACKET_LOOPBACK)
+		return NF_ACCEPT;
+	bh = in_softirq();
+	if (unlikely(!bh))
+		local_bh_disable();
+	brpath_brouted(state->in, skb);
+	if (unlikely(!bh))
+		local_bh_enable();
 	return NF_ACCEPT;
 }
 
@@ -916,6 +942,8 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 			brpath_br_in_dropped(port, skb, reason);
 		else
 			brpath_drop_count(port, last->stage, reason, brpath_segs(skb));
+		if (last->stage == BRPATH_STAGE_TX)
+			brpath_carry_forget(port, skb);
 		return;
 	}
 	/*
@@ -947,8 +975,12 @@ static void brpath_drop_probe(BRPATH_DROP_PROBE_ARGS)
 
 /*
  * While a tap port exists: its backend read the frame, tun_do_read()
- * consumes it. The copies a packet socket (tcpdump) takes of transmitted
- * frames are not the frame.
+ * consumes it, as it was queued, Ethernet header first. The copies a
+ * packet socket (tcpdump) takes of transmitted frames are not the frame,
+ * nor is a frame the host took in on the tap and consumed (ARP, an ICMP
+ * echo that ebtables' broute table handed back: its data is past the
+ * Ethernet header), nor a GSO skb a NIC port's driver took cut into
+ * segments: those only leave the filter's table.
  */
 static void brpath_consume_probe(BRPATH_CONSUME_PROBE_ARGS)
 {
@@ -960,8 +992,14 @@ static void brpath_consume_probe(BRPATH_CONSUME_PROBE_ARGS)
 		return;
 	}
 	port = brpath_freed_port(skb);
-	if (port && port->kind == BRPATH_PORT_TAP &&
-	    skb->pkt_type != PACKET_OUTGOING && brpath_wanted_past(port, skb)) {
+	if (!port)
+		return;
+	if (port->kind != BRPATH_PORT_TAP || skb->pkt_type == PACKET_OUTGOING ||
+	    !skb_mac_header_was_set(skb) || skb->data != skb_mac_header(skb)) {
+		brpath_carry_forget(port, skb);
+		return;
+	}
+	if (brpath_wanted_past(port, skb)) {
 		brpath_stage_add_any(port, BRPATH_STAGE_DONE, brpath_segs(skb),
 				     brpath_frame_len(skb));
 		brpath_last_end(skb);
@@ -992,8 +1030,11 @@ static void brpath_start_xmit_probe(void *data, const struct sk_buff *skb,
 	last->xmit_segs = brpath_segs(skb);
 	if (!static_branch_unlikely(&brpath_match_key.key))
 		return;
+	/* A tap's or veth's done is further on: its entry stays for it. */
 	port = brpath_port_lookup(dev);
-	last->xmit_wanted = port && brpath_wanted_past(port, skb);
+	last->xmit_wanted = port && port->kind != BRPATH_PORT_TAP &&
+			    port->kind != BRPATH_PORT_VETH &&
+			    brpath_wanted_past(port, skb);
 }
 
 static void brpath_xmit_probe(void *data, struct sk_buff *skb, int rc,

@@ -73,9 +73,14 @@ struct brpath_match *brpath_match_parse(const struct nlattr *nest,
 		NL_SET_ERR_MSG_ATTR(extack, nest, "IPv4 and IPv6 addresses in one filter");
 		return ERR_PTR(-EINVAL);
 	}
-	m = kvzalloc(sizeof(*m), GFP_KERNEL);
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
 		return ERR_PTR(-ENOMEM);
+	m->carry = kvcalloc(BRPATH_CARRY_SLOTS, sizeof(*m->carry), GFP_KERNEL);
+	if (!m->carry) {
+		kfree(m);
+		return ERR_PTR(-ENOMEM);
+	}
 	if (tb[BRPATH_MATCH_A_PROTO]) {
 		m->flags |= BRPATH_M_PROTO;
 		m->proto = nla_get_u8(tb[BRPATH_MATCH_A_PROTO]);
@@ -272,6 +277,15 @@ void brpath_match_release(const struct brpath_match *m)
 		return;
 	symbol_put(br_vlan_enabled);
 	symbol_put(br_vlan_get_pvid_rcu);
+}
+
+/* NULL is fine; no packet path may see @m any more. */
+void brpath_match_free(struct brpath_match *m)
+{
+	if (!m)
+		return;
+	kvfree(m->carry);
+	kfree(m);
 }
 
 /* The VLAN of an untagged frame on @dev: its PVID, if VLAN filtering is on. */

@@ -4,7 +4,6 @@
  * per-port dump. The contract is documented in uapi/linux/brpath.h.
  */
 #include <linux/rtnetlink.h>
-#include <linux/mm.h>
 #include <linux/slab.h>
 #include <generated/utsrelease.h>
 #include <net/genetlink.h>
@@ -154,7 +153,7 @@ static int brpath_nl_attach(struct sk_buff *skb, struct genl_info *info)
 	dev = brpath_exiting ? ERR_PTR(-ESHUTDOWN) :
 	      brpath_nl_dev(genl_info_net(info), info->attrs, info->extack);
 	if (IS_ERR(dev)) {
-		kvfree(match);
+		brpath_match_free(match);
 		err = PTR_ERR(dev);
 	} else {
 		err = brpath_bridge_attach(dev, match,
