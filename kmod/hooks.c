@@ -248,6 +248,11 @@ static __always_inline void brpath_last_set(const struct sk_buff *skb,
  * Whether the flow filter wants @skb. A frame this CPU counted last under
  * the same filter was wanted there: the decision carries, the filter runs
  * once per frame on its way through the bridge rather than at every stage.
+ * But not from tx: a frame tx counted waits in a queue, and its skb may be
+ * freed on another CPU and its address taken by a new frame here before
+ * this CPU counts another (seen: a frame netem held on one port, its
+ * address reused by an unwanted frame that rx then counted); past the
+ * queue, the filter's table carries the decision (brpath_carry).
  */
 static __always_inline bool brpath_wanted(const struct brpath_port *port,
 					  const struct sk_buff *skb)
@@ -257,7 +262,8 @@ static __always_inline bool brpath_wanted(const struct brpath_port *port,
 	if (!static_branch_unlikely(&brpath_match_key.key) || !port->match)
 		return true;
 	last = this_cpu_ptr(&brpath_last);
-	if (last->skb == skb && last->match == port->match)
+	if (last->skb == skb && last->match == port->match &&
+	    last->stage != BRPATH_STAGE_TX)
 		return true;
 	return brpath_match_skb(skb, port->match, port->dev);
 }
@@ -373,7 +379,9 @@ static __always_inline void brpath_rx(struct brpath_port *port,
 				      const struct sk_buff *skb)
 {
 	brpath_event_frame(port, skb);	/* events.c: RARP, GARP, NA */
-	if (!brpath_wanted(port, skb))
+	/* Where a frame enters the path: classified, never carried. */
+	if (static_branch_unlikely(&brpath_match_key.key) && port->match &&
+	    !brpath_match_skb(skb, port->match, port->dev))
 		return;
 	brpath_stage_add(port, BRPATH_STAGE_RX, brpath_segs(skb), brpath_frame_len(skb));
 	brpath_last_set(skb, port, BRPATH_STAGE_RX);
