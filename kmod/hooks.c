@@ -306,37 +306,29 @@ static void brpath_carry_put(struct brpath_match *m, const struct sk_buff *skb)
 	}
 }
 
-/* Whether the table held @skb; it no longer does. */
-static bool brpath_carry_take(struct brpath_match *m, const struct sk_buff *skb)
+/*
+ * Whether the table held @skb; it no longer does. @every: tx counts @skb
+ * unwanted, every entry of its address goes (put stops at the first free
+ * slot, so an entry left behind by a frame freed unseen may sit past a
+ * hole: a second entry of one address); otherwise the first found.
+ */
+static bool brpath_carry_take(struct brpath_match *m, const struct sk_buff *skb,
+			      bool every)
 {
 	unsigned int h = hash_ptr(skb, ilog2(BRPATH_CARRY_SLOTS)), i;
 	const struct sk_buff **slot;
+	bool held = false;
 
 	for (i = 0; i < BRPATH_CARRY_PROBES; i++) {
 		slot = brpath_carry_slot(m, h, i);
 		if (READ_ONCE(*slot) == skb) {
 			WRITE_ONCE(*slot, NULL);
-			return true;
+			held = true;
+			if (!every)
+				break;
 		}
 	}
-	return false;
-}
-
-/*
- * tx counts @skb unwanted: every entry of its address goes. put stops at
- * the first free slot, so an entry left behind by a frame freed unseen
- * (no tracepoint) may sit past a hole: a second entry of one address.
- */
-static void brpath_carry_drop(struct brpath_match *m, const struct sk_buff *skb)
-{
-	unsigned int h = hash_ptr(skb, ilog2(BRPATH_CARRY_SLOTS)), i;
-	const struct sk_buff **slot;
-
-	for (i = 0; i < BRPATH_CARRY_PROBES; i++) {
-		slot = brpath_carry_slot(m, h, i);
-		if (READ_ONCE(*slot) == skb)
-			WRITE_ONCE(*slot, NULL);
-	}
+	return held;
 }
 
 /* tx: whether the filter wants @skb, kept for the stages past the queue. */
@@ -349,7 +341,7 @@ static __always_inline bool brpath_wanted_tx(const struct brpath_port *port,
 		brpath_carry_put(port->match, skb);
 		return true;
 	}
-	brpath_carry_drop(port->match, skb);
+	brpath_carry_take(port->match, skb, true);
 	return false;
 }
 
@@ -358,7 +350,7 @@ static __always_inline void brpath_carry_forget(const struct brpath_port *port,
 						const struct sk_buff *skb)
 {
 	if (static_branch_unlikely(&brpath_match_key.key) && port->match)
-		brpath_carry_take(port->match, skb);
+		brpath_carry_take(port->match, skb, false);
 }
 
 /* Past the queue: as tx decided, if its table held @skb. */
@@ -367,7 +359,7 @@ static __always_inline bool brpath_wanted_past(const struct brpath_port *port,
 {
 	if (!static_branch_unlikely(&brpath_match_key.key) || !port->match)
 		return true;
-	return brpath_carry_take(port->match, skb) || brpath_wanted(port, skb);
+	return brpath_carry_take(port->match, skb, false) || brpath_wanted(port, skb);
 }
 
 /* The frame left the bridge path: later drops are not the path's. */
