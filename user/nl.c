@@ -65,6 +65,21 @@ static struct nlmsghdr *put_header(struct nl *nl, uint16_t type, uint8_t cmd,
 	return nlh;
 }
 
+/* A generic netlink socket bound to a port id of its own, or NULL. */
+static struct mnl_socket *nl_socket(void)
+{
+	struct mnl_socket *sock = mnl_socket_open(NETLINK_GENERIC);
+
+	if (sock && mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int err = errno;	/* bind's, for the caller */
+
+		mnl_socket_close(sock);
+		errno = err;
+		sock = NULL;
+	}
+	return sock;
+}
+
 int nl_open(struct nl *nl)
 {
 	struct nlmsghdr *nlh;
@@ -73,8 +88,8 @@ int nl_open(struct nl *nl)
 	nl->seq = (unsigned int)time(NULL);
 	nl->family = 0;
 	nl->sub = NULL;
-	nl->sock = mnl_socket_open(NETLINK_GENERIC);
-	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0)
+	nl->sock = nl_socket();
+	if (!nl->sock)
 		return errf("netlink socket: %s", strerror(errno));
 	nl->portid = mnl_socket_get_portid(nl->sock);
 	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
@@ -165,16 +180,10 @@ int nl_join_ctrl_notify(struct nl *nl)
 
 int nl_subscribe(struct nl *nl, uint32_t group)
 {
-	if (!nl->sub) {
-		nl->sub = mnl_socket_open(NETLINK_GENERIC);
-		if (!nl->sub)
-			return -1;
-		if (mnl_socket_bind(nl->sub, 0, MNL_SOCKET_AUTOPID) < 0) {
-			mnl_socket_close(nl->sub);
-			nl->sub = NULL;
-			return -1;
-		}
-	}
+	if (!nl->sub)
+		nl->sub = nl_socket();
+	if (!nl->sub)
+		return -1;
 	return mnl_socket_setsockopt(nl->sub, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group));
 }
 

@@ -500,9 +500,7 @@ int watch_start(struct watch *w, struct nl *nl, uint32_t interval_us,
 	/* A snapshot that comes before the ACK waits on nl->sub. */
 	nlh = nl_request(nl, BRPATH_CMD_WATCH, NLM_F_ACK);
 	mnl_attr_put_u32(nlh, BRPATH_A_INTERVAL_US, interval_us);
-	if (nl_talk(nl, nlh, NULL, NULL, what))
-		return -1;
-	return watch_gone(w, what);
+	return nl_talk(nl, nlh, NULL, NULL, what);
 }
 
 int watch_gone(const struct watch *w, const char *what)
