@@ -461,28 +461,40 @@ static bool brpath_tc_took(const struct net_device *in_dev, unsigned int to,
 	return true;
 }
 
-/*
- * tc redirected (act_mirred) a copy of the frame br_out or local_out just
- * counted on @last->dev, from that port's egress to @skb->dev, which is no
- * port: to an ifb, to shape it before it leaves by the port. Until the ifb
- * hands it back, the copy is the frame: a drop of it (the ifb's qdisc) is
- * the port's, at that stage.
- */
-static void brpath_egress_redirect(struct brpath_last *last,
-				   const struct sk_buff *skb)
-{
-	if (!brpath_out_counted(last->stage) || last->skb == skb)
-		return;
-	if (dev_get_by_index_rcu(dev_net(skb->dev), skb->skb_iif) == last->dev) {
-		last->redirected_from = last->skb;
-		last->skb = skb;
-	}
-}
-
 static bool brpath_is_ifb(const struct net_device *dev)
 {
 	return dev && dev->rtnl_link_ops &&
 	       !strcmp(dev->rtnl_link_ops->kind, "ifb");
+}
+
+/*
+ * tc (act_mirred egress redirect) took the frame br_out or local_out just
+ * counted on @last->dev from that port's egress and sent a copy, @skb, to
+ * @skb->dev; tc then consumes the original, which is no tap's done.
+ * To an ifb, to shape it before it leaves by the port: until the ifb hands
+ * it back, the copy is the frame, and a drop of it (the ifb's qdisc) is
+ * the port's, at that stage. To any other device, a port or not: the frame
+ * left the port's path there, counted at its redirect stage, so its budget
+ * closes; on a port, the copy counts as one the host sends there.
+ */
+static void brpath_egress_redirect(struct brpath_last *last,
+				   const struct sk_buff *skb)
+{
+	struct brpath_port *port;
+
+	if (!brpath_out_counted(last->stage) || last->skb == skb ||
+	    dev_get_by_index_rcu(dev_net(skb->dev), skb->skb_iif) != last->dev)
+		return;
+	last->redirected_from = last->skb;
+	if (brpath_is_ifb(skb->dev)) {
+		last->skb = skb;
+		return;
+	}
+	last->skb = NULL;
+	port = brpath_port_lookup(last->dev);
+	if (port)
+		brpath_stage_add(port, BRPATH_STAGE_REDIRECT, brpath_segs(skb),
+				 brpath_frame_len(skb));
 }
 
 /* @skb is one an ifb hands back to @dev after tc redirected it there. */
@@ -525,11 +537,13 @@ static void brpath_queue_probe(void *data, struct sk_buff *skb)
 	struct brpath_port *port;
 	unsigned int segs;
 
-	if (!netif_is_bridge_port(dev)) {
-		if (unlikely(skb_is_redirected(skb))) {
-			brpath_egress_redirect(last, skb);
+	if (unlikely(skb_is_redirected(skb))) {
+		brpath_egress_redirect(last, skb);
+		if (!netif_is_bridge_port(dev)) {
 			brpath_ingress_redirect(last, skb);
+			return;
 		}
+	} else if (!netif_is_bridge_port(dev)) {
 		return;
 	}
 	port = brpath_port_lookup(dev);

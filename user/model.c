@@ -17,14 +17,15 @@ const char *const port_kind_names[BRPATH_PORT_KIND_MAX] = BRPATH_PORT_KIND_NAMES
 /*
  * The hops of a port's two directions, each with the stage that owns its
  * drops: a frame leaves br_in for br_fwd or br_local, and comes to tx from
- * br_out (forwarded) or local_out (the host's).
+ * br_out (forwarded) or local_out (the host's), unless tc redirects it
+ * from the port's egress to another device (redirect).
  */
 static const struct {
 	enum brpath_stage from, also_from, to, also_to;
 } hops[] = {
 	{ BRPATH_STAGE_RX, BRPATH_STAGE_MAX, BRPATH_STAGE_BR_IN, BRPATH_STAGE_MAX },
 	{ BRPATH_STAGE_BR_IN, BRPATH_STAGE_MAX, BRPATH_STAGE_BR_FWD, BRPATH_STAGE_BR_LOCAL },
-	{ BRPATH_STAGE_BR_OUT, BRPATH_STAGE_LOCAL_OUT, BRPATH_STAGE_TX, BRPATH_STAGE_MAX },
+	{ BRPATH_STAGE_BR_OUT, BRPATH_STAGE_LOCAL_OUT, BRPATH_STAGE_TX, BRPATH_STAGE_REDIRECT },
 	{ BRPATH_STAGE_TX, BRPATH_STAGE_MAX, BRPATH_STAGE_DONE, BRPATH_STAGE_MAX },
 };
 

@@ -65,6 +65,7 @@ static void test_stage_table(void **state)
 {
 	static const char *const want[] = {
 		"rx", "br_in", "br_fwd", "br_local", "local_out", "br_out", "tx", "done",
+		"redirect",
 	};
 	size_t i;
 
@@ -79,8 +80,8 @@ static void test_stage_table(void **state)
 
 static void test_budget_closes(void **state)
 {
-	/* rx br_in br_fwd br_local local_out br_out tx done */
-	const int64_t c[] = { 1000, 1000, 990, 10, 0, 500, 500, 500 };
+	/* rx br_in br_fwd br_local local_out br_out tx done redirect */
+	const int64_t c[] = { 1000, 1000, 990, 10, 0, 500, 500, 500, 0 };
 	struct json_object *port = port_with(c, NULL, NULL, 0);
 
 	(void)state;
@@ -92,7 +93,7 @@ static void test_budget_closes(void **state)
 
 static void test_drops_explain_loss(void **state)
 {
-	const int64_t c[] = { 0, 0, 0, 0, 0, 1000, 1000, 873 };
+	const int64_t c[] = { 0, 0, 0, 0, 0, 1000, 1000, 873, 0 };
 	struct json_object *port = port_with(c, "tx", "FULL_RING", 127);
 
 	(void)state;
@@ -107,7 +108,7 @@ static void test_drops_explain_loss(void **state)
 static void test_unexplained_counts_both_signs(void **state)
 {
 	/* 5 lost without a drop on rx->br_in, 3 more at br_out than were sent */
-	const int64_t c[] = { 100, 95, 95, 0, 0, 100, 103, 103 };
+	const int64_t c[] = { 100, 95, 95, 0, 0, 100, 103, 103, 0 };
 	struct json_object *port = port_with(c, NULL, NULL, 0);
 
 	(void)state;
@@ -119,7 +120,7 @@ static void test_unexplained_counts_both_signs(void **state)
 
 static void test_drop_in_wrong_stage_is_unexplained(void **state)
 {
-	const int64_t c[] = { 0, 0, 0, 0, 0, 1000, 1000, 900 };
+	const int64_t c[] = { 0, 0, 0, 0, 0, 1000, 1000, 900, 0 };
 	struct json_object *port = port_with(c, "br_out", "QDISC_DROP", 100);
 
 	(void)state;
@@ -134,13 +135,30 @@ static void test_drop_in_wrong_stage_is_unexplained(void **state)
  */
 static void test_local_out_joins_br_out(void **state)
 {
-	const int64_t c[] = { 0, 0, 0, 0, 40, 1000, 1030, 1030 };
+	const int64_t c[] = { 0, 0, 0, 0, 40, 1000, 1030, 1030, 0 };
 	struct json_object *port = port_with(c, "local_out", "NETFILTER_DROP", 10);
 
 	(void)state;
 	assert_string_equal(json_object_get_string(json_object_object_get(hop(port, 2), "from")), "br_out");
 	assert_int_equal(hop_field(port, 2, "lost"), 10);
 	assert_int_equal(hop_field(port, 2, "dropped"), 10);
+	assert_int_equal(unexplained(port), 0);
+	json_object_put(port);
+}
+
+/*
+ * A frame tc redirects from the port's egress to another device left the
+ * port's path between br_out and tx: redirect closes that hop, and only
+ * that one.
+ */
+static void test_redirect_leaves_before_tx(void **state)
+{
+	const int64_t c[] = { 0, 0, 0, 0, 0, 1000, 700, 700, 300 };
+	struct json_object *port = port_with(c, NULL, NULL, 0);
+
+	(void)state;
+	assert_int_equal(hop_field(port, 2, "lost"), 0);
+	assert_int_equal(hop_field(port, 3, "lost"), 0);
 	assert_int_equal(unexplained(port), 0);
 	json_object_put(port);
 }
@@ -162,7 +180,7 @@ static void test_bridge_find_or_create(void **state)
 
 static void test_text_output(void **state)
 {
-	const int64_t c[] = { 0, 0, 0, 0, 0, 1000, 1000, 873 };
+	const int64_t c[] = { 0, 0, 0, 0, 0, 1000, 1000, 873, 0 };
 	struct json_object *model = json_object_new_object();
 	char *text = NULL;
 	size_t len = 0;
@@ -358,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_unexplained_counts_both_signs),
 		cmocka_unit_test(test_drop_in_wrong_stage_is_unexplained),
 		cmocka_unit_test(test_local_out_joins_br_out),
+		cmocka_unit_test(test_redirect_leaves_before_tx),
 		cmocka_unit_test(test_bridge_find_or_create),
 		cmocka_unit_test(test_text_output),
 		cmocka_unit_test(test_port_continues),

@@ -64,11 +64,11 @@ bp_unexplained() {
 # every other stage of PORT counts 0.
 assert_stages() {
 	local port=$1 want=" $2 " stage n i=0 got
-	# One jq for the eight: each costs seconds on the debug kernel.
+	# One jq for the nine: each costs seconds on the debug kernel.
 	read -r -a got <<<"$(jq -r "$(_bp_port "$port") | .stages |
-		[.rx, .br_in, .br_fwd, .br_local, .local_out, .br_out, .tx, .done] |
+		[.rx, .br_in, .br_fwd, .br_local, .local_out, .br_out, .tx, .done, .redirect] |
 		map(.packets) | @tsv" <<<"$BP_JSON")"
-	for stage in rx br_in br_fwd br_local local_out br_out tx done; do
+	for stage in rx br_in br_fwd br_local local_out br_out tx done redirect; do
 		n=0
 		if [[ "$want" =~ \ $stage=([0-9]+)\  ]]; then n=${BASH_REMATCH[1]}; fi
 		assert_eq "$n" "${got[$i]:-}" "$port $stage packets"
@@ -102,7 +102,8 @@ assert_closed() {
 # beyond the first of flooded frames, frames tc forwarded between bridges
 # (+N on the one they went to, -N on the other); OWN the frames the bridge
 # or a port sends by itself (STP BPDUs, a port's own IPv6 ND, a frame tc
-# redirected to a port from a device that is no port) and the copies
+# redirected to a port from a device that is no port or from another
+# port's egress) and the copies
 # beyond the first of the host's flooded frames. Either is "?" when the
 # test cannot know it: then the sum must be at least the rest, and the
 # remainder is logged.

@@ -22,11 +22,11 @@ insmod "$KMOD"
 family=$(genl ctrl get name brpath)
 echo "$family"
 grep -q 'Name: brpath' <<<"$family" || fail "genl ctrl get: no family brpath"
-assert_eq 0x2 "$(grep -o 'Version: 0x[0-9a-f]*' <<<"$family" | cut -d' ' -f2)" "family version"
+assert_eq 0x3 "$(grep -o 'Version: 0x[0-9a-f]*' <<<"$family" | cut -d' ' -f2)" "family version"
 genl ctrl list | grep -q 'Name: brpath' || fail "genl ctrl list does not show brpath"
 out=$("$BRPATH" status)
 echo "$out"
-module_line="brpath module 0.2.0 (built for Linux $(uname -r)), generic netlink family \"brpath\" version 2"
+module_line="brpath module 0.2.0 (built for Linux $(uname -r)), generic netlink family \"brpath\" version 3"
 assert_eq "$module_line" "$(sed -n 1p <<<"$out")" "status line 1"
 assert_eq "attached bridges: 0" "$(sed -n 2p <<<"$out")" "status line 2"
 assert_eq "no bridge attached" "$("$BRPATH" show)" "show with nothing attached"

@@ -32,6 +32,14 @@
 #   7. the same on a tap's egress (tap0, read by a guest that sends the
 #      frames on by tap1): tc consumes the original skb at tap0's egress,
 #      which is not a done of the tap.
+#   8. ethB egress: redirect to extC, no port: the frame left ethB's path
+#      between br_out and tx, counted at ethB's redirect = tc's counter =
+#      C's count; the budget closes (before: br_out N, tx 0, unexplained).
+#   9. the same on tap0's egress: no done of the tap, no frame for the
+#      guest.
+#  10. ethB egress: redirect to ethX, a port of br1: ethB's redirect, and
+#      ethX's local_out, tx and done (a frame the host sends on ethX) =
+#      X's count; conservation with them as br1's own frames.
 #
 #   A eth0 --- ethA [br0] tap0 --> guest --> tap1 [br0] ethB --- eth0 B
 #                               [br1] ethX --- eth0 X
@@ -189,3 +197,51 @@ assert_stages tap1 "rx=$RECEIVED br_in=$RECEIVED br_fwd=$RECEIVED"
 assert_stages ethB "br_out=$RECEIVED tx=$RECEIVED done=$RECEIVED"
 assert_closed ethA tap0 tap1 ethB
 bp_conservation host br0 0 0
+
+# egress_redirected FROM TO RCVR DST: FROM's egress redirected to TO; N
+# frames A -> DST, forwarded by br0 to FROM; RCVR counts them on TO's far
+# side, tc's action counter (TCN) counts them at FROM.
+egress_redirected() {
+	local from=$1 to=$2 rcvr=$3 dst=$4
+	in_ns host tc qdisc add dev "$from" clsact
+	in_ns host tc filter add dev "$from" egress protocol all matchall \
+		action mirred egress redirect dev "$to"
+	bp_reset host br0
+	bp_reset host br1
+	recv_start "$rcvr" eth0 --count "$N" --timeout 60
+	send A eth0 --dst-mac "$dst" --count "$N" --size 64
+	recv_wait
+	TCN=$(in_ns host tc -s filter show dev "$from" egress |
+		awk '$1 == "Sent" { print $4; exit }')
+	in_ns host tc qdisc del dev "$from" clsact
+	assert_eq "$N" "$TCN" "tc action counter ($from egress -> $to)"
+	assert_eq "$N" "$RECEIVED" "frames received by $rcvr"
+	bp host show
+	bp_snap host
+}
+
+step "tc redirect from port ethB's egress to extC (not a port)"
+egress_redirected ethB extC C "$MAC_B"
+assert_stages ethA "rx=$N br_in=$N br_fwd=$N"
+assert_stages ethB "br_out=$N redirect=$N"
+assert_eq 0 "$(bp_drops_total ethB)" "ethB drops"
+assert_closed ethA ethB
+bp_conservation host br0 0 0
+
+step "tc redirect from tap0's egress to extC (the guest gets none)"
+egress_redirected tap0 extC C "$VM0"
+assert_stages ethA "rx=$N br_in=$N br_fwd=$N"
+assert_stages tap0 "br_out=$N redirect=$N"
+assert_stages tap1 ""
+assert_eq 0 "$(bp_drops_total tap0)" "tap0 drops"
+assert_closed ethA tap0 tap1
+bp_conservation host br0 0 0
+
+step "tc redirect from port ethB's egress to port ethX of br1"
+egress_redirected ethB ethX X "$MAC_B"
+assert_stages ethA "rx=$N br_in=$N br_fwd=$N"
+assert_stages ethB "br_out=$N redirect=$N"
+assert_stages ethX "local_out=$N tx=$N done=$N"
+assert_closed ethA ethB ethX
+bp_conservation host br0 0 0
+bp_conservation host br1 0 "" "$N"

@@ -58,7 +58,7 @@ assert_eq "$srcversion" "$(cat /sys/module/brpath/srcversion)" "srcversion after
 step "the installed tool"
 BRPATH=/usr/sbin/brpath
 assert_eq "brpath tool $VERSION
-brpath module $VERSION (built for Linux $KREL), generic netlink family \"brpath\" version 2" \
+brpath module $VERSION (built for Linux $KREL), generic netlink family \"brpath\" version 3" \
 	"$("$BRPATH" --version 2>&1)" "brpath --version"
 assert_eq "/usr/share/man/man8/brpath.8.gz" "$(man -w brpath)" "man -w brpath"
 MANWIDTH=80 man brpath 2>/dev/null | grep -q '^ *brpath_stage_packets_total{stage}' || fail "man brpath: no METRICS"

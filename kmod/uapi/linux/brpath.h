@@ -188,7 +188,7 @@
 #include <linux/types.h>
 
 #define BRPATH_GENL_NAME	"brpath"
-#define BRPATH_GENL_VERSION	2	/* 2: stage local_out */
+#define BRPATH_GENL_VERSION	3	/* 2: stage local_out; 3: redirect */
 #define BRPATH_MCGRP_SNAPSHOTS_NAME	"snapshots"
 #define BRPATH_MCGRP_EVENTS_NAME	"events"
 
@@ -205,7 +205,12 @@ enum brpath_mcgrp {
 #define BRPATH_GAP_MIN_US	10
 #define BRPATH_GAP_MAX_US	60000000
 
-/* Stages in path order; netlink carries the value, people see the name. */
+/*
+ * Stages in path order; netlink carries the value, people see the name.
+ * But redirect, last: a side exit between br_out/local_out and tx (tc took
+ * the frame from the port's egress to another device), which few frames
+ * take; after done, the stages every frame passes keep their cache lines.
+ */
 enum brpath_stage {
 	BRPATH_STAGE_RX,
 	BRPATH_STAGE_BR_IN,
@@ -215,6 +220,7 @@ enum brpath_stage {
 	BRPATH_STAGE_BR_OUT,
 	BRPATH_STAGE_TX,
 	BRPATH_STAGE_DONE,
+	BRPATH_STAGE_REDIRECT,
 
 	BRPATH_STAGE_MAX
 };
@@ -229,6 +235,7 @@ enum brpath_stage {
 	[BRPATH_STAGE_BR_OUT] = "br_out",	\
 	[BRPATH_STAGE_TX] = "tx",		\
 	[BRPATH_STAGE_DONE] = "done",		\
+	[BRPATH_STAGE_REDIRECT] = "redirect",	\
 }
 
 /* Events on the "events" group (BRPATH_CMD_EVENT). */
