@@ -475,14 +475,16 @@ static bool brpath_is_ifb(const struct net_device *dev)
  * it back, the copy is the frame, and a drop of it (the ifb's qdisc) is
  * the port's, at that stage. To any other device, a port or not: the frame
  * left the port's path there, counted at its redirect stage, so its budget
- * closes; on a port, the copy counts as one the host sends there.
+ * closes; on a port, the copy counts as one the host sends there. Not a
+ * frame the flow filter did not want (br_out did not count it, and @last
+ * is an earlier frame's, taken already: no skb).
  */
 static void brpath_egress_redirect(struct brpath_last *last,
 				   const struct sk_buff *skb)
 {
 	struct brpath_port *port;
 
-	if (!brpath_out_counted(last->stage) || last->skb == skb ||
+	if (!last->skb || last->skb == skb || !brpath_out_counted(last->stage) ||
 	    dev_get_by_index_rcu(dev_net(skb->dev), skb->skb_iif) != last->dev)
 		return;
 	last->redirected_from = last->skb;

@@ -40,6 +40,8 @@
 #  10. ethB egress: redirect to ethX, a port of br1: ethB's redirect, and
 #      ethX's local_out, tx and done (a frame the host sends on ethX) =
 #      X's count; conservation with them as br1's own frames.
+#  11. 8. with a flow filter (udp dport 9): of N frames it wants and N it
+#      does not, both redirected, ethB's br_out and redirect count N.
 #
 #   A eth0 --- ethA [br0] tap0 --> guest --> tap1 [br0] ethB --- eth0 B
 #                               [br1] ethX --- eth0 X
@@ -245,3 +247,22 @@ assert_stages ethX "local_out=$N tx=$N done=$N"
 assert_closed ethA ethB ethX
 bp_conservation host br0 0 0
 bp_conservation host br1 0 "" "$N"
+
+step "tc redirect from port ethB's egress to extC, under a flow filter"
+bp host detach br0
+bp host attach br0 --match "udp dport 9"
+in_ns host tc qdisc add dev ethB clsact
+in_ns host tc filter add dev ethB egress protocol all matchall \
+	action mirred egress redirect dev extC
+bp_reset host br0
+recv_start C eth0 --count $((2 * N)) --timeout 60 --idle 30
+send A eth0 --dst-mac "$MAC_B" --count "$N" --size 64 --dport 9 --flow 1
+send A eth0 --dst-mac "$MAC_B" --count "$N" --size 64 --dport 7 --flow 2
+recv_wait
+in_ns host tc qdisc del dev ethB clsact
+assert_eq $((2 * N)) "$RECEIVED" "frames received by C"
+bp host show br0
+bp_snap host
+assert_stages ethA "rx=$N br_in=$N br_fwd=$N"
+assert_stages ethB "br_out=$N redirect=$N"
+assert_closed ethA ethB
