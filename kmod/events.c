@@ -48,6 +48,10 @@ static DEFINE_PER_CPU(struct brpath_event_budget, brpath_event_budget);
  * allocation nor netlink_broadcast() may run there. An event from such a
  * context takes a message from this CPU's spares instead and is sent by an
  * irq_work, which RT runs in a per-CPU thread, where it refills the spares.
+ * That thread runs it inside an RCU read-side section (run_irq_workd()), so
+ * neither may sleep there: GFP_ATOMIC (seen: netlink_broadcast() with
+ * GFP_KERNEL yielded to a congested reader, "Voluntary context switch
+ * within RCU read-side critical section!" on 6.1 and 6.12 PREEMPT_RT).
  * No spare left: the event is missed, like one whose message failed.
  * Elsewhere (and on other kernels) events are sent where they happen.
  */
@@ -69,7 +73,7 @@ static bool brpath_event_deferred(void)
 	return IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible();
 }
 
-static void brpath_event_refill(struct brpath_event_defer *d)
+static void brpath_event_refill(struct brpath_event_defer *d, gfp_t gfp)
 {
 	struct sk_buff *msg;
 	unsigned int i;
@@ -77,7 +81,7 @@ static void brpath_event_refill(struct brpath_event_defer *d)
 	for (i = 0; i < BRPATH_EVENT_SPARES; i++) {
 		if (READ_ONCE(d->spare[i]))
 			continue;
-		msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+		msg = genlmsg_new(NLMSG_DEFAULT_SIZE, gfp);
 		if (!msg)
 			return;
 		if (cmpxchg(&d->spare[i], NULL, msg))
@@ -97,7 +101,7 @@ static void brpath_event_drain(struct brpath_event_defer *d)
 		net = BRPATH_EVENT_NET(msg);
 		memset(msg->cb, 0, sizeof(msg->cb));
 		genlmsg_multicast_netns(&brpath_family, net, msg, 0,
-					BRPATH_MCGRP_EVENTS, GFP_KERNEL);
+					BRPATH_MCGRP_EVENTS, GFP_ATOMIC);
 		put_net(net);
 	}
 }
@@ -108,7 +112,7 @@ static void brpath_event_work(struct irq_work *work)
 		container_of(work, struct brpath_event_defer, work);
 
 	brpath_event_drain(d);
-	brpath_event_refill(d);
+	brpath_event_refill(d, GFP_ATOMIC);
 }
 
 static struct sk_buff *brpath_event_alloc(gfp_t gfp)
@@ -369,7 +373,7 @@ int __init brpath_events_init(void)
 
 			init_llist_head(&d->queue);
 			init_irq_work(&d->work, brpath_event_work);
-			brpath_event_refill(d);
+			brpath_event_refill(d, GFP_KERNEL);
 		}
 	}
 	err = register_pernet_subsys(&brpath_events_net_ops);
