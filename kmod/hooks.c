@@ -71,8 +71,9 @@ struct brpath_last {
 	const struct net_device *refrag_dev;
 	unsigned int refrag_left;
 	/*
-	 * The skb whose copy tc redirected from a port's egress to an ifb:
-	 * tc consumes it there, which is not a tap's done.
+	 * The skb whose copy tc redirected from a port's egress (to an ifb
+	 * or any other device): tc consumes it there, which is not a tap's
+	 * done.
 	 */
 	const struct sk_buff *redirected_from;
 };
