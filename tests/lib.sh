@@ -240,7 +240,7 @@ mac_of() {
 
 _proc_stop() {
 	kill -TERM "$1" 2>/dev/null || return 0
-	kill -CONT "$1" 2>/dev/null
+	kill -CONT "$1" 2>/dev/null || true	# it may be gone already
 	wait "$1" 2>/dev/null
 }
 
@@ -350,6 +350,20 @@ recv_wait() {
 # dev_stat NS DEV FIELD: /sys/class/net/DEV/statistics/FIELD in NS.
 dev_stat() {
 	in_ns "$1" cat "/sys/class/net/$2/statistics/$3"
+}
+
+# snmp NS GROUP FIELD: a counter of NS's /proc/net/snmp (GROUP: Ip, Icmp,
+# Tcp, Udp, ...), or of /proc/net/snmp6 for a GROUP ending in 6 (Ip6, Udp6:
+# "Ip6ReasmOKs N" a line); fails when there is no such counter.
+snmp() {
+	case $2 in
+	*6) in_ns "$1" awk -v f="$2$3" '$1 == f { print $2; ok = 1 }
+		END { if (!ok) exit 1 }' /proc/net/snmp6 ;;
+	*) in_ns "$1" awk -v g="$2:" -v f="$3" '
+		$1 == g && !h { for (i = 2; i <= NF; i++) n[i] = $i; h = 1; next }
+		$1 == g { for (i = 2; i <= NF; i++) if (n[i] == f) { print $i; ok = 1 } }
+		END { if (!ok) exit 1 }' /proc/net/snmp ;;
+	esac || fail "snmp: no counter $2 $3 in $1"
 }
 
 # tc_drops NS DEV: the "dropped" count of DEV's root qdisc (for mq and

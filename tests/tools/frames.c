@@ -5,6 +5,7 @@
  *   frames send IFACE --dst-mac MAC [--src-mac MAC] --count N --size BYTES
  *               [--rate PPS] [--src-ip A --dst-ip B] [--sport P --dport P]
  *               [--flow ID] [--pause-at K --pause MS] [--silences-over MS]
+ *               [--proto udp|icmp]
  *   frames recv IFACE [--count N] [--timeout SEC] [--idle SEC] [--flow ID]
  *               [--outgoing] [--ready-file PATH] [--gaps-over SEC]
  *
@@ -13,6 +14,12 @@
  * 40000 -> 198.18.0.2:9000) with a valid IP header checksum (br_netfilter
  * checks it), UDP checksum 0, and a payload starting with "BRPT", the flow
  * id and a sequence number 0..N-1 (big endian). Prints "sent N".
+ *
+ * --proto icmp sends ICMP echo requests instead (identifier --sport,
+ * sequence number the frame's, low 16 bits; a valid ICMP checksum), with
+ * the same payload at the same offset: frames a host's IPv4 input takes
+ * and consumes (consume_skb), where it drops a UDP datagram no socket
+ * wants. recv counts UDP frames only.
  *
  * A frame the kernel refuses (ENOBUFS/EAGAIN: a qdisc or a veth peer's
  * backlog was full) is sent again after 200 us, so no sequence number is
@@ -104,7 +111,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: frames send IFACE --dst-mac MAC [--src-mac MAC] --count N --size BYTES\n"
 		"                   [--rate PPS] [--src-ip A] [--dst-ip B] [--sport P] [--dport P] [--flow ID]\n"
-		"                   [--pause-at K --pause MS] [--silences-over MS]\n"
+		"                   [--pause-at K --pause MS] [--silences-over MS] [--proto udp|icmp]\n"
 		"       frames recv IFACE [--count N] [--timeout SEC] [--idle SEC] [--flow ID]\n"
 		"                   [--outgoing] [--ready-file PATH]\n");
 	exit(1);
@@ -216,7 +223,7 @@ static uint16_t ip_csum(const uint8_t *p, size_t len)
 	uint32_t sum = 0;
 
 	for (size_t i = 0; i < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
+		sum += (uint32_t)p[i] << 8 | (i + 1 < len ? p[i + 1] : 0);
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return ~sum;
@@ -232,6 +239,7 @@ struct send_opts {
 	uint32_t saddr, daddr;
 	uint16_t sport, dport;
 	uint32_t flow;
+	bool icmp;
 };
 
 static void build(uint8_t *f, const struct send_opts *o, uint32_t seq)
@@ -249,22 +257,31 @@ static void build(uint8_t *f, const struct send_opts *o, uint32_t seq)
 	put16(ip + 4, seq);		/* id */
 	put16(ip + 6, 0x4000);		/* DF */
 	ip[8] = 64;			/* TTL */
-	ip[9] = IPPROTO_UDP;
+	ip[9] = o->icmp ? IPPROTO_ICMP : IPPROTO_UDP;
 	put16(ip + 10, 0);
 	memcpy(ip + 12, &o->saddr, 4);
 	memcpy(ip + 16, &o->daddr, 4);
 	put16(ip + 10, ip_csum(ip, IP_HLEN));
-
-	put16(udp, o->sport);
-	put16(udp + 2, o->dport);
-	put16(udp + 4, iplen - IP_HLEN);
-	put16(udp + 6, 0);		/* no checksum */
 
 	put32(pl, MAGIC);
 	put32(pl + 4, o->flow);
 	put32(pl + 8, seq);
 	for (size_t i = HDRS + 12; i < o->size; i++)
 		f[i] = i;
+
+	if (o->icmp) {			/* echo request, same 8-byte header */
+		udp[0] = 8;
+		udp[1] = 0;
+		put16(udp + 2, 0);
+		put16(udp + 4, o->sport);
+		put16(udp + 6, seq);
+		put16(udp + 2, ip_csum(udp, iplen - IP_HLEN));
+		return;
+	}
+	put16(udp, o->sport);
+	put16(udp + 2, o->dport);
+	put16(udp + 4, iplen - IP_HLEN);
+	put16(udp + 6, 0);		/* no checksum */
 }
 
 static int do_send(int argc, char **argv)
@@ -321,6 +338,10 @@ static int do_send(int argc, char **argv)
 			o.dport = num(opt, val, 65535);
 		} else if (!strcmp(opt, "--flow")) {
 			o.flow = num(opt, val, UINT32_MAX);
+		} else if (!strcmp(opt, "--proto")) {
+			if (strcmp(val, "udp") && strcmp(val, "icmp"))
+				die("--proto '%s': udp or icmp", val);
+			o.icmp = !strcmp(val, "icmp");
 		} else {
 			die("unknown option for send: '%s'", opt);
 		}

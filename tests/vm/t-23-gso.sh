@@ -23,25 +23,19 @@ assert_eq on "$(in_ns A ethtool -k eth0 | awk '$1 == "tcp-segmentation-offload:"
 bp host attach br0 --match "tcp"
 bp_base host br0
 
-# snmp NS FIELD: a Tcp counter of NS (/proc/net/snmp).
-snmp() {
-	in_ns "$1" awk -v f="$2" '$1 == "Tcp:" && !h { for (i = 2; i <= NF; i++) n[i] = $i; h = 1; next }
-		$1 == "Tcp:" { for (i = 2; i <= NF; i++) if (n[i] == f) print $i }' /proc/net/snmp
-}
-
 step "4 MB of TCP from A to B"
 _nsx B
 "${_NSX[@]}" busybox nc -l -p 5001 >/dev/null &
 sink=$!
 defer _proc_stop "$sink"
 wait_for 5 in_ns B sh -c 'ss -ltn | grep -q ":5001 "' || fail "no listener in B"
-sent() { echo $(( $(snmp "$1" OutSegs) + $(snmp "$1" RetransSegs) )); }
+sent() { echo $(( $(snmp "$1" Tcp OutSegs) + $(snmp "$1" Tcp RetransSegs) )); }
 out0=$(sent A) bout0=$(sent B)
 in_ns A bash -c 'head -c 4000000 /dev/zero > /dev/tcp/10.0.0.2/5001'
 wait "$sink" || true
 sleep 0.5
 out=$(( $(sent A) - out0 )) bout=$(( $(sent B) - bout0 ))
-log "A sent $out segments ($(snmp A RetransSegs) retransmitted), B sent $bout"
+log "A sent $out segments ($(snmp A Tcp RetransSegs) retransmitted), B sent $bout"
 assert_ge 2740 "$out" "segments A sent (4 MB of 1448 B)"
 bp_snap host
 bp host show br0

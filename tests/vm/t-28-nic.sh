@@ -72,12 +72,7 @@ declare -A W0
 wire_base() { W0[rx]=$(dev_stat ext eth0 rx_packets) W0[tx]=$(dev_stat ext eth0 tx_packets); }
 wire() { echo $(( $(dev_stat ext eth0 "$1_packets") - ${W0[$1]} )); }
 
-# snmp NS FIELD: a Tcp counter of NS (/proc/net/snmp).
-snmp() {
-	in_ns "$1" awk -v f="$2" '$1 == "Tcp:" && !h { for (i = 2; i <= NF; i++) n[i] = $i; h = 1; next }
-		$1 == "Tcp:" { for (i = 2; i <= NF; i++) if (n[i] == f) print $i }' /proc/net/snmp
-}
-segs_out() { echo $(( $(snmp "$1" OutSegs) + $(snmp "$1" RetransSegs) )); }
+segs_out() { echo $(( $(snmp "$1" Tcp OutSegs) + $(snmp "$1" Tcp RetransSegs) )); }
 
 # tcp_bulk FROM TO TO_IP: MB megabytes over TCP; sets OUT (segments FROM's
 # stack sent, new and retransmitted) and BACK (TO's).
@@ -93,7 +88,7 @@ tcp_bulk() {
 	wait "$sink" || true
 	sleep 0.5
 	OUT=$(( $(segs_out "$from") - out0 )) BACK=$(( $(segs_out "$to") - back0 ))
-	log "$from sent $OUT segments ($(snmp "$from" RetransSegs) retransmitted in all), $to sent $BACK"
+	log "$from sent $OUT segments ($(snmp "$from" Tcp RetransSegs) retransmitted in all), $to sent $BACK"
 	assert_ge $((MB * 1000000 / 1448)) "$OUT" "segments $from sent ($MB MB of 1448 B)"
 }
 
@@ -154,7 +149,7 @@ tcp_bulk guest ext 10.0.28.2
 bp_snap host
 bp host show br0
 tso=$(( $(in_ns host ethtool -S nic0 | awk '$1 == "tx_tcp_seg_good:" { print $2 }') - tso0 ))
-log "nic0: $tso TSO skbs (tx_tcp_seg_good), tx_packets $(( $(dev_stat host nic0 tx_packets) - $(cut -d' ' -f2 <<<"${BP_BASE[host/nic0]}") )); ext eth0 rx_packets $(wire rx) (IP fragments of TSO skbs: $(in_ns ext awk '$1 == "Ip:" { n++ } n == 2 { print "ReasmReqds", $15, "ReasmOKs", $16; exit }' /proc/net/snmp))"
+log "nic0: $tso TSO skbs (tx_tcp_seg_good), tx_packets $(( $(dev_stat host nic0 tx_packets) - $(cut -d' ' -f2 <<<"${BP_BASE[host/nic0]}") )); ext eth0 rx_packets $(wire rx) (IP fragments of TSO skbs: ReasmReqds $(snmp ext Ip ReasmReqds) ReasmOKs $(snmp ext Ip ReasmOKs))"
 check assert_ge 1 "$tso" "TSO skbs nic0 sent"
 check assert_stages nic0 "rx=$BACK br_in=$BACK br_fwd=$BACK br_out=$OUT tx=$OUT done=$OUT"
 check assert_stages ethG "rx=$OUT br_in=$OUT br_fwd=$OUT br_out=$BACK tx=$BACK done=$BACK"

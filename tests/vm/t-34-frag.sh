@@ -54,17 +54,6 @@ quiet() {
 	fail "A and B did not fall quiet in 30 s"
 }
 
-# snmp NS GROUP FIELD: a counter of /proc/net/snmp in NS; group Ip6 or
-# Udp6: of /proc/net/snmp6 (one "Ip6ReasmOKs N" a line).
-snmp() {
-	case $2 in
-	*6) in_ns "$1" awk -v f="$2$3" '$1 == f { print $2 }' /proc/net/snmp6 ;;
-	*) in_ns "$1" awk -v g="$2:" -v f="$3" '$1 == g {
-		if (!n) { for (i = 2; i <= NF; i++) h[i] = $i; n = 1; next }
-		for (i = 2; i <= NF; i++) if (h[i] == f) print $i }' /proc/net/snmp ;;
-	esac
-}
-
 run() {	# run 4|6 CT(0|1)
 	local v=$1 ct=$2 rule a0 b0 r0 u0 e0 c0 p0 noport sent reasm udp udperr nftn
 	local fam=ip ip=Ip udpg=Udp dst=10.0.0.2 af=AF_INET

@@ -14,6 +14,12 @@
 # B). Checked twice: broute's hook first (the table made after attach),
 # then brpath's (attached again after). Before the fix: br_in 0 then
 # br_local 0 of N, unexplained N.
+#
+# Then a tap (router VM tap0 -> tap1): ICMP echo requests the guest writes
+# to tap1's own MAC, brouted to the host and consumed there, count at
+# tap1's rx, br_in and br_local, and equal the host's Icmp InEchos; they are
+# not tap1's done (a consume_skb with the tap as the skb's device, not
+# tun_do_read()'s).
 # timeout: 600
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/brpath.sh"
@@ -67,5 +73,38 @@ step "brpath's hook runs first (attached after the table was made)"
 bp host detach br0
 bp host attach br0
 round "brpath first"
+
+step "a tap: frames the host takes in on the tap and consumes are not its done"
+# A's ICMP echo requests go to the router VM on tap0, which writes them to
+# tap1 addressed to tap1's own MAC; broute hands them to the host's IPv4
+# input on tap1, which consumes them (consume_skb, no reply: echo_ignore_all).
+# tun_do_read() consuming a frame is the tap's done; this consume_skb, with
+# the tap as the skb's device, is not (before the fix: tap1 done N).
+VM0=02:00:00:00:01:00
+VM1=02:00:00:00:01:01
+tap_port host br0 tap0
+tap_port host br0 tap1
+fdb_static host tap0 "$VM0"
+MAC_TAP1=$(mac_of host tap1)
+ip_ns host addr add 198.18.1.2/24 dev tap1
+in_ns host sysctl -qw net.ipv4.icmp_echo_ignore_all=1
+in_ns host ebtables-legacy -t broute -A BROUTING -i tap1 -p ipv4 \
+	-d "$MAC_TAP1" -j DROP || fail "ebtables broute rule for tap1"
+tap_guest host tap0 tap1 --dst-mac "$MAC_TAP1" --src-mac "$VM1"
+bp_reset host br0
+echos=$(snmp host Icmp InEchos)
+send A eth0 --dst-mac "$VM0" --count "$N" --size 100 --proto icmp \
+	--src-ip 198.18.1.1 --dst-ip 198.18.1.2 --rate 2000
+wait_for 20 test "$(snmp host Icmp InEchos)" -ge $((echos + N)) ||
+	fail "the host's Icmp InEchos: $(($(snmp host Icmp InEchos) - echos)) of $N"
+assert_eq "$N" "$(($(snmp host Icmp InEchos) - echos))" "echo requests the host took in (Icmp InEchos)"
+guest_end
+assert_eq "$N" "$GUEST_FORWARDED" "frames the guest wrote to tap1"
+bp_snap host
+assert_stages ethA "rx=$N br_in=$N br_fwd=$N"
+assert_stages tap0 "br_out=$N tx=$N done=$N"
+assert_stages tap1 "rx=$N br_in=$N br_local=$N"
+assert_closed ethA tap0 tap1
+bp_conservation host br0 0 0 0
 
 unload_clean
