@@ -207,24 +207,16 @@ tcp_sink C 5001
 segs() { echo $(( $(snmp "$1" Tcp OutSegs) + $(snmp "$1" Tcp RetransSegs) )); }
 
 # table: every port's stages and unexplained, from one show -j and one jq
-# (the VM is busy: a jq per value would take minutes), into ST[PORT.STAGE].
-declare -A ST
-table() {
-	local p s n
-	bp_snap host
-	ST=()
-	while read -r p s n; do ST[$p.$s]=$n; done <<<"$(jq -r '.bridges[].ports[] | .name as $p |
-		(.stages | to_entries[] | "\($p) \(.key) \(.value.packets)"),
-		"\($p) unexplained \(.unexplained)"' <<<"$BP_JSON")"
-}
+# (the VM is busy: a jq per value would take minutes), into BP_ST.
+table() { bp_snap host; }
 # expect PORT "stage=N ...": from the table, the listed stages count
 # exactly N, every other stage 0, and the port's budget closes.
 expect() {
 	local port=$1 want=" $2 " stage n got
-	for stage in rx br_in br_fwd br_local local_out br_out tx done; do
+	for stage in rx br_in br_fwd br_local local_out br_out tx done redirect; do
 		n=0
 		if [[ "$want" =~ \ $stage=([0-9]+)\  ]]; then n=${BASH_REMATCH[1]}; fi
-		got=${ST[$port.$stage]:-missing}
+		got=${BP_ST[$port.$stage.packets]:-missing}
 		[ "$got" = "$n" ] || fail "$port $stage packets: expected $n, got $got"
 	done
 	closed "$port"
@@ -233,10 +225,10 @@ expect() {
 closed() {
 	local port
 	for port in "$@"; do
-		[ "${ST[$port.unexplained]:-missing}" = 0 ] ||
+		[ "${BP_ST[$port.unexplained]:-missing}" = 0 ] ||
 			jq "$(_bp_port "$port") | {stages, drops, hops}" <<<"$BP_JSON"
-		[ "${ST[$port.unexplained]:-missing}" = 0 ] ||
-			fail "$port unexplained: expected 0, got ${ST[$port.unexplained]:-missing}"
+		[ "${BP_ST[$port.unexplained]:-missing}" = 0 ] ||
+			fail "$port unexplained: expected 0, got ${BP_ST[$port.unexplained]:-missing}"
 	done
 }
 
@@ -379,16 +371,13 @@ _bp_devstats() {
 }
 bp_conservation host br0 "?" "" "?"
 bp_conservation host br1 "?" "" "?"
-jq -r '.bridges[].ports[] | .name as $p | (.stages | to_entries[] | "\($p) \(.key) \(.value.packets)"),
-	"\($p) unexplained \(.unexplained)"' <<<"$BP_JSON" >"$BP_TMP/table"
-ST=()
-while read -r p s n; do ST[$p.$s]=$n; done <"$BP_TMP/table"
+bp_table
 bp host show
 closed $ALL
 log "ok: every port's budget closed: $ALL"
-assert_ge "$N" "${ST[ethT.rx]}" "ethT rx"
-assert_ge "$((3 * N))" "${ST[ethT.done]}" "ethT done"
-assert_ge "$N" "${ST[l0.done]}" "l0 done (T's burst to C)"
-assert_ge "$N" "${ST[l0.rx]}" "l0 rx (C's broadcasts)"
-assert_ge 1 "${ST[ethT.br_local]}" "ethT br_local (T pings the host)"
-[ -z "${NIC:-}" ] || assert_ge "$N" "${ST[nic0.rx]}" "nic0 rx (X's burst to T)"
+assert_ge "$N" "${BP_ST[ethT.rx.packets]}" "ethT rx"
+assert_ge "$((3 * N))" "${BP_ST[ethT.done.packets]}" "ethT done"
+assert_ge "$N" "${BP_ST[l0.done.packets]}" "l0 done (T's burst to C)"
+assert_ge "$N" "${BP_ST[l0.rx.packets]}" "l0 rx (C's broadcasts)"
+assert_ge 1 "${BP_ST[ethT.br_local.packets]}" "ethT br_local (T pings the host)"
+[ -z "${NIC:-}" ] || assert_ge "$N" "${BP_ST[nic0.rx.packets]}" "nic0 rx (X's burst to T)"
