@@ -1,4 +1,5 @@
 #!/bin/bash
+# timeout: 600
 # Loss injected at known stages, each attributed to the right port, stage
 # and kernel drop reason, and equal to the kernel's own counter:
 #   a guest that stops reading its tap  -> tap0 tx FULL_RING  == tx_dropped
